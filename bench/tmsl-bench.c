@@ -1,0 +1,101 @@
+/* bench/tmsl-bench.c: times the trainer on one standard workload.
+ *   tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch]
+ * W1: relu n=5 m=2, 10 runs, density 20^(-k/9), importance 0.9^i
+ * W2: relu n=20 m=5, 40 runs, density 0.001^(k/39), importance 0.7^i
+ * W3: relu n=2 m=1, 10,000 runs, a 100 x 100 grid of density (1 .. 0.001,
+ *     log) by relative importance of feature 1 (0.1 .. 10, log)
+ * W4: relu n=400 m=30, 40 runs, density 0.001^(k/39), importance 1
+ * Prints one line: name runs steps seconds s_per_10k model_steps_per_s
+ * mean_final_loss failed. Timing uses the monotonic clock around
+ * train_batch only. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "train.h"
+#include "util.h"
+
+struct work {
+    int n, m, runs;
+    double *imp, *dens;   /* [runs * n] */
+};
+
+static void work_fill(struct work *w, const char *name)
+{
+    int grid = !strcmp(name, "W3");
+    for (int r = 0; r < w->runs; r++) {
+        double t = w->runs > 1 ? (double)r / (w->runs - 1) : 0, p = 1, rel = 1;
+        if (!strcmp(name, "W1"))
+            p = pow(20, -t);
+        else if (grid) {
+            int g = 100, a = r / g, c = r % g;
+            p = pow(0.001, a / (g - 1.0));
+            rel = pow(10, -1 + 2.0 * c / (g - 1.0));
+        } else
+            p = pow(0.001, t);
+        for (int i = 0; i < w->n; i++) {
+            double *imp = &w->imp[(size_t)r * w->n + i];
+            if (!strcmp(name, "W1"))
+                *imp = pow(0.9, i);
+            else if (!strcmp(name, "W2"))
+                *imp = pow(0.7, i);
+            else
+                *imp = grid && i == 1 ? rel : 1;
+            w->dens[(size_t)r * w->n + i] = p;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct { const char *name; int n, m, runs; } tab[] = {
+        {"W1", 5, 2, 10}, {"W2", 20, 5, 40}, {"W3", 2, 1, 10000}, {"W4", 400, 30, 40}};
+    if (argc < 2) {
+        fprintf(stderr, "usage: tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch]\n");
+        return 2;
+    }
+    int wi = -1;
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(argv[1], tab[k].name))
+            wi = k;
+    if (wi < 0) {
+        fprintf(stderr, "tmsl-bench: unknown workload '%s'\n", argv[1]);
+        return 2;
+    }
+    int steps = argc > 2 ? atoi(argv[2]) : 10000, threads = argc > 3 ? atoi(argv[3]) : 2;
+    int batch = argc > 4 ? atoi(argv[4]) : 1024;
+    struct work w = {tab[wi].n, tab[wi].m, tab[wi].runs, NULL, NULL};
+    w.imp = xmalloc(sizeof(double) * (size_t)w.runs * w.n);
+    w.dens = xmalloc(sizeof(double) * (size_t)w.runs * w.n);
+    work_fill(&w, argv[1]);
+    struct train_spec *sp = xcalloc((size_t)w.runs, sizeof *sp);
+    struct train_result *res = xcalloc((size_t)w.runs, sizeof *res);
+    for (int r = 0; r < w.runs; r++) {
+        sp[r].kind = TRAIN_RELU;
+        sp[r].n = w.n;
+        sp[r].m = w.m;
+        train_recipe_default(&sp[r].recipe);
+        sp[r].recipe.steps = steps;
+        sp[r].recipe.batch = batch;
+        sp[r].seed = util_mix64((uint64_t)r + 1);
+        sp[r].importance = w.imp + (size_t)r * w.n;
+        sp[r].density = w.dens + (size_t)r * w.n;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int failed = train_batch(sp, w.runs, threads, NULL, res);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    double loss = 0;
+    for (int r = 0; r < w.runs; r++) {
+        loss += res[r].final_loss / w.runs;
+        train_result_free(&res[r]);
+    }
+    printf("%s %d %d %.4f %.4f %.4g %.6g %d\n", argv[1], w.runs, steps, secs,
+           steps > 0 ? secs * 10000.0 / steps : 0, secs > 0 ? w.runs * (double)steps / secs : 0,
+           loss, failed);
+    free(sp), free(res), free(w.imp), free(w.dens);
+    return failed != 0;
+}

@@ -1,0 +1,83 @@
+/* runtime/kern.h: the trainer's inner loops.
+ * A kernel takes one run's parameters for one step, draws that step's batch
+ * (or reads an explicit one, for tests) and accumulates the loss and the
+ * gradient. Kernels work in "half units": loss_sum is the sum over examples
+ * and features of I_i (x_i - x'_i)^2, and gW, gb are the gradients of
+ * loss_sum / 2. The trainer multiplies by 1/(batch n) and 2/(batch n) to get
+ * the notebook's loss and its gradient; keeping the scale out of the inner
+ * loop saves a multiply per element.
+ * Every fast kernel has a naive double-precision twin in kern_ref.c that
+ * takes the batch as a dense batch x n matrix. */
+#ifndef TMSL_KERN_H
+#define TMSL_KERN_H
+#include <stdint.h>
+
+#include "rng.h"
+#include "train.h"
+
+/* One run's parameters as the kernels see them during a step. */
+struct kern_model {
+    enum train_kind kind;
+    int n, m;
+    const float *W;   /* [n*m] row i = feature i */
+    const float *WT;  /* [m*n] transpose of W, refreshed by the caller */
+    const float *b;   /* [n] */
+    const float *imp; /* [n] importance */
+};
+
+/* Gradient accumulators (caller zeroes them before a step). */
+struct kern_grad {
+    float *gW;        /* [n*m] */
+    float *gb;        /* [n] */
+    double loss_sum;
+};
+
+/* How a run's inputs are drawn. Uniform-density runs below KERN_GEOM_MAX use
+ * geometric gaps between present elements of the flattened (step, example,
+ * feature) stream; the rest draw one Bernoulli per element. */
+#define KERN_GEOM_MAX 0.05
+struct kern_sampler {
+    struct rng rng;
+    int n;
+    int geometric;
+    uint64_t *thr;     /* [n] present iff low 32 bits < thr (p * 2^32) */
+    double inv_log_q;  /* 1 / log(1 - p), geometric mode */
+    uint64_t skip;     /* absent elements before the next present one */
+};
+
+/* Scratch space for one run's step (per thread). */
+struct kern_ws {
+    int n, m;
+    float *x, *h, *hpre, *y, *dy, *dh, *val, *lossv;
+    int *idx;
+};
+
+void kern_sampler_init(struct kern_sampler *sp, uint64_t seed, int n, const double *density);
+void kern_sampler_free(struct kern_sampler *sp);
+void kern_ws_init(struct kern_ws *ws, int n, int m);
+void kern_ws_free(struct kern_ws *ws);
+
+/* Fused sample + forward + backward of one step for any shape. */
+void kern_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+               struct kern_ws *ws, struct kern_grad *g);
+/* The same arithmetic on an explicit dense batch X [batch*n] (tests). */
+void kern_batch(const struct kern_model *md, const float *X, int batch,
+                struct kern_ws *ws, struct kern_grad *g);
+
+/* Small models (n <= KERN_VX_MAXN): 16 examples at a time in SIMD lanes,
+ * one Bernoulli draw per element, independent of sparsity. */
+#define KERN_VX_MAXN 64
+#define KERN_VX_MIN_NNZ 0.5 /* expected present features per example */
+int kern_vx_applies(const struct kern_model *md, const double *density);
+void kern_vx_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+                  struct kern_grad *g);
+void kern_vx_batch(const struct kern_model *md, const float *X, int batch,
+                   struct kern_grad *g);
+
+/* Naive double-precision reference on a dense batch: returns the notebook
+ * loss (mean over batch and features) and stores its true gradient. */
+double kern_ref_loss_grad(enum train_kind kind, int n, int m, const double *W,
+                          const double *b, const double *imp, const double *X,
+                          int batch, double *gW, double *gb);
+
+#endif

@@ -1,0 +1,181 @@
+/* tests/unit/test_train.c: the trainer's contract.
+ * Determinism (thread count, batch-mates, seeds), divergence and cancel
+ * handling, the loss curve, bad specs, and the input distribution of both
+ * samplers (fraction present and mean value). Small batches and few steps:
+ * these claims do not need long training. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "kern.h"
+#include "util.h"
+
+static double imp20[400], dens[64][400];
+
+static struct train_spec spec(enum train_kind kind, int n, int m, int k, uint64_t seed)
+{
+    struct train_spec s = {0};
+    s.kind = kind;
+    s.n = n;
+    s.m = m;
+    train_recipe_default(&s.recipe);
+    s.recipe.steps = 300;
+    s.recipe.batch = 100;
+    s.recipe.log_every = 50;
+    s.seed = seed;
+    s.importance = imp20;
+    s.density = dens[k];
+    return s;
+}
+
+static int same(const struct train_result *a, const struct train_result *b)
+{
+    return a->n == b->n && a->m == b->m &&
+           !memcmp(a->W, b->W, sizeof(float) * (size_t)a->n * a->m) &&
+           !memcmp(a->b, b->b, sizeof(float) * (size_t)a->n) &&
+           !memcmp(&a->final_loss, &b->final_loss, sizeof(double));
+}
+
+/* Densities cover both samplers and both kernels. */
+static void test_determinism(enum train_kind kind, int n, int m)
+{
+    enum { R = 12 };
+    struct train_spec sp[R];
+    struct train_result one[R], two[R], alone, other;
+    for (int k = 0; k < R; k++)
+        sp[k] = spec(kind, n, m, k * 5, util_mix64(k + 7));
+    int f1 = train_batch(sp, R, 1, NULL, one);
+    int f2 = train_batch(sp, R, 2, NULL, two);
+    int eq = 1;
+    for (int k = 0; k < R; k++)
+        eq &= same(&one[k], &two[k]);
+    ok(f1 == 0 && f2 == 0 && eq, "%s n=%d m=%d: 1 thread and 2 threads bit-identical",
+       train_kind_name(kind), n, m);
+    train_batch(&sp[7], 1, 1, NULL, &alone);
+    ok(same(&alone, &one[7]), "%s n=%d m=%d: run alone equals run inside a batch",
+       train_kind_name(kind), n, m);
+    struct train_spec s2 = sp[7];
+    s2.seed++;
+    train_batch(&s2, 1, 1, NULL, &other);
+    ok(!same(&alone, &other), "%s n=%d m=%d: a different seed gives different weights",
+       train_kind_name(kind), n, m);
+    train_result_free(&alone);
+    train_result_free(&other);
+    for (int k = 0; k < R; k++) {
+        train_result_free(&one[k]);
+        train_result_free(&two[k]);
+    }
+}
+
+static void test_divergence(void)
+{
+    struct train_spec sp[3];
+    struct train_result res[3];
+    for (int k = 0; k < 3; k++)
+        sp[k] = spec(TRAIN_RELU, 20, 5, 0, k + 1);
+    sp[1].recipe.lr = 1e30;
+    sp[1].recipe.optim = TRAIN_SGD;
+    int failed = train_batch(sp, 3, 2, NULL, res);
+    is_int(failed, 1, "divergence: exactly one run failed");
+    ok(res[1].failed && res[1].fail_step >= 0 &&
+           (strstr(res[1].fail_reason, "nan") || strstr(res[1].fail_reason, "inf")) &&
+           strstr(res[1].fail_reason, "lr=1e+30"),
+       "divergence: reason names nan/inf, the step and lr (%s)", res[1].fail_reason);
+    ok(!res[0].failed && !res[2].failed && isfinite(res[0].final_loss) &&
+           isfinite(res[2].final_loss), "divergence: the other runs trained normally");
+    for (int k = 0; k < 3; k++)
+        train_result_free(&res[k]);
+}
+
+static void test_cancel_and_curve(void)
+{
+    struct train_spec sp = spec(TRAIN_RELU, 5, 2, 0, 3);
+    struct train_result res;
+    volatile sig_atomic_t cancel = 1;
+    uint64_t done = 0;
+    struct train_hooks hk = {&cancel, &done};
+    ok(train_batch(&sp, 1, 1, &hk, &res) == 1 && !strcmp(res.fail_reason, "cancelled") &&
+           res.W && res.b, "cancel: run stops, marked cancelled, weights still returned");
+    train_result_free(&res);
+    cancel = 0;
+    sp.recipe.steps = 301;
+    train_batch(&sp, 1, 1, &hk, &res);
+    is_int(done, 301, "progress: steps_done counts every step");
+    int want[] = {0, 50, 100, 150, 200, 250, 300};
+    int good = res.ncurve == 7;
+    for (int j = 0; good && j < 7; j++)
+        good = res.curve_step[j] == want[j] && isfinite(res.curve_loss[j]);
+    ok(good, "curve: step 0, every log_every steps, and the last step");
+    ok(res.curve_loss[6] < res.curve_loss[0], "curve: loss decreases (%g -> %g)",
+       res.curve_loss[0], res.curve_loss[6]);
+    train_result_free(&res);
+    sp.recipe.batch = 0;
+    ok(train_batch(&sp, 1, 1, NULL, &res) == 1 && strstr(res.fail_reason, "batch"),
+       "bad spec: batch 0 is reported, not crashed on");
+    train_result_free(&res);
+    sp = spec(TRAIN_RELU, 0, 2, 0, 3);
+    ok(train_batch(&sp, 1, 1, NULL, &res) == 1, "bad spec: n = 0 is reported");
+    train_result_free(&res);
+}
+
+/* With W = 0, b = 0, importance 1 and the linear model, a step's loss sum
+ * is sum x_i^2 (mean p/3 per element) and -gb_i is sum x_i (mean p/2), so
+ * the kernels' gradients measure both the presence rate and the values. */
+static void test_sampler(double p, int n, int vx)
+{
+    double d[64];
+    float zero[64 * 2] = {0}, one[64], gW[128], gb[64];
+    for (int i = 0; i < n; i++)
+        d[i] = p, one[i] = 1;
+    struct kern_sampler sp;
+    struct kern_ws ws;
+    kern_sampler_init(&sp, 99, n, d);
+    kern_ws_init(&ws, n, 2);
+    struct kern_model md = {TRAIN_LINEAR, n, 2, zero, zero, zero, one};
+    double sq = 0, sum = 0, count = 0;
+    long steps = p < 0.01 ? 2000 : 200;
+    for (long s = 0; s < steps; s++) {
+        struct kern_grad g = {gW, gb, 0};
+        memset(gW, 0, sizeof gW);
+        memset(gb, 0, sizeof gb);
+        if (vx)
+            kern_vx_step(&md, &sp, 1000, &g);
+        else
+            kern_step(&md, &sp, 1000, &ws, &g);
+        sq += g.loss_sum;
+        for (int i = 0; i < n; i++)
+            sum -= gb[i];
+        count += 1000.0 * n;
+    }
+    double sd = sqrt(p / 3 / count);  /* generous: sd of the mean of x */
+    ok(fabs(sum / count - p / 2) < 5 * sd && fabs(sq / count - p / 3) < 5 * sd,
+       "%s sampler p=%g: E[x] %.5g (want %.5g), E[x^2] %.5g (want %.5g)",
+       vx ? "vectorised" : sp.geometric ? "geometric" : "bernoulli", p, sum / count, p / 2,
+       sq / count, p / 3);
+    kern_ws_free(&ws);
+    kern_sampler_free(&sp);
+}
+
+int main(void)
+{
+    for (int i = 0; i < 400; i++)
+        imp20[i] = pow(0.7, i % 20);
+    for (int k = 0; k < 64; k++)
+        for (int i = 0; i < 400; i++)
+            dens[k][i] = pow(0.001, k / 63.0);
+    test_determinism(TRAIN_RELU, 20, 5);
+    test_determinism(TRAIN_LINEAR, 2, 1);
+    test_determinism(TRAIN_RELU_HIDDEN, 10, 5);
+    test_determinism(TRAIN_RELU, 100, 10);
+    test_divergence();
+    test_cancel_and_curve();
+    test_sampler(1, 20, 0);
+    test_sampler(0.3, 20, 0);
+    test_sampler(0.02, 20, 0);
+    test_sampler(0.001, 20, 0);
+    test_sampler(1, 5, 1);
+    test_sampler(0.3, 5, 1);
+    test_sampler(0.01, 2, 1);
+    return done_testing();
+}

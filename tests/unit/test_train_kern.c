@@ -1,0 +1,176 @@
+/* tests/unit/test_train_kern.c: the trainer's arithmetic.
+ * 1. The double-precision reference gradient of every model kind matches
+ *    central finite differences (relative error < 1e-6).
+ * 2. Every fast kernel matches the reference on random shapes, densities and
+ *    batch sizes: loss and gradient within 1e-4 of the largest gradient
+ *    entry (float32 arithmetic against double).
+ * 3. Metrics on hand-made W with known answers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "kern.h"
+#include "util.h"
+
+static uint64_t seed = 12345;
+static double unif(void)
+{
+    seed = util_mix64(seed + 0x9e3779b97f4a7c15ULL);
+    return (double)(seed >> 11) / 9007199254740992.0;
+}
+
+/* Random batch: element present with probability p, value U[0,1). */
+static void fill_batch(double *X, float *Xf, int batch, int n, double p)
+{
+    for (int j = 0; j < batch * n; j++) {
+        double v = unif() < p ? unif() : 0;
+        X[j] = (double)(float)v;
+        Xf[j] = (float)v;
+    }
+}
+
+static void test_fd(enum train_kind kind)
+{
+    const int n = 6, m = 3, batch = 9;
+    double W[18], b[6], imp[6], X[54], gW[18], gb[6], tW[18], tb[6];
+    float Xf[54];
+    for (int j = 0; j < n * m; j++)
+        W[j] = unif() * 2 - 1;
+    for (int i = 0; i < n; i++) {
+        b[i] = unif() * 0.4 - 0.2;
+        imp[i] = pow(0.8, i);
+    }
+    fill_batch(X, Xf, batch, n, 0.7);
+    kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, gW, gb);
+    double worst = 0, eps = 1e-6;
+    for (int j = 0; j < n * m + n; j++) {
+        double *q = j < n * m ? &W[j] : &b[j - n * m], keep = *q;
+        *q = keep + eps;
+        double lp = kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, tW, tb);
+        *q = keep - eps;
+        double lm = kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, tW, tb);
+        *q = keep;
+        double fd = (lp - lm) / (2 * eps), an = j < n * m ? gW[j] : gb[j - n * m];
+        double rel = fabs(fd - an) / fmax(1e-4, fabs(fd) + fabs(an));
+        worst = fmax(worst, rel);
+    }
+    ok(worst < 1e-6, "%s: reference gradient matches finite differences (worst rel %.2g)",
+       train_kind_name(kind), worst);
+}
+
+/* Compare one fast kernel (vx = 1: vectorised, 0: general) to the reference. */
+static double kernel_err(enum train_kind kind, int n, int m, int batch, double p, int vx)
+{
+    double *W = xmalloc(sizeof(double) * n * m), *b = xmalloc(sizeof(double) * n);
+    double *imp = xmalloc(sizeof(double) * n), *X = xmalloc(sizeof(double) * batch * n);
+    double *gW = xmalloc(sizeof(double) * n * m), *gb = xmalloc(sizeof(double) * n);
+    float *Wf = xmalloc(sizeof(float) * n * m), *WT = xmalloc(sizeof(float) * n * m);
+    float *bf = xmalloc(sizeof(float) * n), *impf = xmalloc(sizeof(float) * n);
+    float *Xf = xmalloc(sizeof(float) * batch * n);
+    float *fgW = xcalloc((size_t)n * m, sizeof(float)), *fgb = xcalloc((size_t)n, sizeof(float));
+    for (int j = 0; j < n * m; j++)
+        W[j] = Wf[j] = (float)(unif() * 2 - 1);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++)
+            WT[k * n + i] = Wf[i * m + k];
+    for (int i = 0; i < n; i++) {
+        b[i] = bf[i] = (float)(unif() * 0.6 - 0.3);
+        imp[i] = impf[i] = (float)pow(0.9, i);
+    }
+    fill_batch(X, Xf, batch, n, p);
+    double loss = kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, gW, gb);
+    struct kern_model md = {kind, n, m, Wf, WT, bf, impf};
+    struct kern_grad g = {fgW, fgb, 0};
+    struct kern_ws ws;
+    kern_ws_init(&ws, n, m);
+    if (vx)
+        kern_vx_batch(&md, Xf, batch, &g);
+    else
+        kern_batch(&md, Xf, batch, &ws, &g);
+    kern_ws_free(&ws);
+    double scale = 2.0 / ((double)batch * n), big = 1e-3, err;
+    for (int j = 0; j < n * m; j++)
+        big = fmax(big, fabs(gW[j]));
+    err = fabs(g.loss_sum / ((double)batch * n) - loss) / fmax(loss, 1e-3);
+    for (int j = 0; j < n * m; j++)
+        err = fmax(err, fabs(fgW[j] * scale - gW[j]) / big);
+    for (int i = 0; i < n; i++)
+        err = fmax(err, fabs(fgb[i] * scale - gb[i]) / big);
+    free(W), free(b), free(imp), free(X), free(gW), free(gb), free(Wf), free(WT);
+    free(bf), free(impf), free(Xf), free(fgW), free(fgb);
+    return err;
+}
+
+static void test_kernels(void)
+{
+    static const int shapes[][2] = {{2, 1}, {3, 2}, {5, 2}, {20, 5}, {33, 7}, {64, 16}, {100, 9}};
+    static const double dens[] = {1, 0.3, 0.05, 0.001};
+    static const int batches[] = {1, 37, 64};
+    for (int kind = 0; kind < 3; kind++)
+        for (int vx = 0; vx < 2; vx++) {
+            double worst = 0;
+            int cases = 0;
+            for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+                int n = shapes[s][0], m = shapes[s][1];
+                if (vx && (n > KERN_VX_MAXN || n * m > 1024))
+                    continue;
+                for (int d = 0; d < 4; d++)
+                    for (int bi = 0; bi < 3; bi++, cases++)
+                        worst = fmax(worst, kernel_err(kind, n, m, batches[bi], dens[d], vx));
+            }
+            ok(worst < 1e-4, "%s kernel, %s: matches reference on %d cases (worst %.2g)",
+               vx ? "vectorised" : "general", train_kind_name(kind), cases, worst);
+        }
+}
+
+static void metrics_case(const char *what, const float *W, int n, int m, const double *norm,
+                         const double *sup, const double *dim, int rep)
+{
+    struct train_metrics mt;
+    int rc = train_metrics_compute(W, n, m, &mt);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        worst = fmax(worst, fabs(mt.norm[i] - norm[i]));
+        worst = fmax(worst, fabs(mt.superpos[i] - sup[i]));
+        worst = fmax(worst, fabs(mt.dim[i] - dim[i]));
+    }
+    double frob = 0;
+    for (int i = 0; i < n; i++)
+        frob += norm[i] * norm[i];
+    ok(rc == 0 && worst < 1e-6 && fabs(mt.frob2 - frob) < 1e-6 && mt.represented == rep,
+       "metrics: %s (worst %.2g, represented %d)", what, worst, mt.represented);
+    train_metrics_free(&mt);
+}
+
+static void test_metrics(void)
+{
+    float orth[] = {1, 0, 0, 2, 0, 0};
+    metrics_case("orthogonal rows and a zero row", orth, 3, 2, (double[]){1, 2, 0},
+                 (double[]){0, 0, 0}, (double[]){1, 1, 0}, 2);
+    float anti[] = {1, 0, -1, 0};
+    metrics_case("antipodal pair: superposition 1, dimensionality 1/2", anti, 2, 2,
+                 (double[]){1, 1}, (double[]){1, 1}, (double[]){0.5, 0.5}, 2);
+    float pent[10];
+    double ones[5], sup[5], dim[5];
+    for (int i = 0; i < 5; i++) {
+        pent[2 * i] = (float)cos(2 * M_PI * i / 5);
+        pent[2 * i + 1] = (float)sin(2 * M_PI * i / 5);
+        ones[i] = 1;
+        sup[i] = 1.5;   /* 2 cos^2(72) + 2 cos^2(144) = 3/2 */
+        dim[i] = 0.4;   /* 1 / (1 + 3/2) */
+    }
+    metrics_case("regular pentagon: dimensionality 2/5", pent, 5, 2, ones, sup, dim, 5);
+    struct train_metrics mt;
+    ok(train_metrics_compute(NULL, 3, 2, &mt) == -1, "metrics: NULL W is an error");
+}
+
+int main(void)
+{
+    test_fd(TRAIN_LINEAR);
+    test_fd(TRAIN_RELU);
+    test_fd(TRAIN_RELU_HIDDEN);
+    test_kernels();
+    test_metrics();
+    return done_testing();
+}
