@@ -125,6 +125,22 @@ static int repl_command(struct repl *r, const char *line)
 
 /* ---- evaluation ---- */
 
+/* Show every figure of a plan in the terminal, from the trained results. */
+static void repl_preview(struct repl *r, const struct plan *p)
+{
+    struct train_result *res = xcalloc((size_t)(p->nruns ? p->nruns : 1), sizeof *res);
+    for (int i = 0; i < p->nruns; i++) {
+        const struct train_result *t = exec_store_get(r->store, &p->runs[i]);
+        if (t)
+            res[i] = *t;   /* shallow: the store owns the arrays */
+    }
+    struct fig_env env = { r->opt.outdir, p, res, r->diag, "<repl>", 0, NULL };
+    for (int i = 0; i < p->noutputs; i++)
+        if (p->outputs[i].kind == PLAN_PLOT)
+            fig_preview(&env, &p->outputs[i], stdout);
+    free(res);
+}
+
 /* Run one complete input. Returns 1 when it is still incomplete. */
 static int repl_eval(struct repl *r, const char *text, size_t len)
 {
@@ -137,12 +153,8 @@ static int repl_eval(struct repl *r, const char *text, size_t len)
         int status = exec_plan(r->store, &p, r->diag, &r->opt);
         if (status == 130)
             fprintf(stderr, "tmsl: cancelled\n");
-        for (int i = 0; r->preview && status != 130 && i < p.noutputs; i++) {
-            if (p.outputs[i].kind != PLAN_PLOT)
-                continue;
-            struct fig_env env = { r->opt.outdir, &p, NULL, r->diag, "<repl>", 0, NULL };
-            fig_preview(&env, &p.outputs[i], stdout);
-        }
+        else if (r->preview)
+            repl_preview(r, &p);
     }
     plan_free(&p);
     fflush(stdout);

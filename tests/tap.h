@@ -71,6 +71,6 @@ static inline int done_testing(void)
         if (!tap_ok(tap_g_ == tap_w_, __FILE__, __LINE__, __VA_ARGS__))                    \
             printf("#   got %lld want %lld\n", tap_g_, tap_w_);                            \
     } while (0)
-#define diag tap_diag
+
 
 #endif
