@@ -33,9 +33,8 @@ grep -q '\.\.\.> ' s.txt; say $? "an unfinished statement gets the '...> ' promp
 grep -q "sparsity must be in \[0, 1)" s.txt; say $? "an error is reported and the session goes on"
 grep -Eq 'n *= *4' s.txt; say $? ":show prints the current settings"
 grep -q "unknown command ':bogus'" s.txt; say $? "an unknown command is named"
-grep -q 'model relu n=4 m=2' "$tmp/history" 2>/dev/null; say $? "history is saved to \$TMSL_HISTORY"
-[ "$t" -eq 7 ] || true
-[ -s s.txt ] || sed 's/^/#   /' s.txt
+# libedit writes spaces as \040 in its history file
+grep -q 'relu.*n=4' "$tmp/history" 2>/dev/null; say $? "history is saved to \$TMSL_HISTORY"
 
 printf 'model relu n=4 m=2;\nsparsity 0.5;\n' | "$TMSL" --dry-run >piped.txt 2>&1
 st=$?
