@@ -1,0 +1,1102 @@
+/* lang/check.c: statements, checked and applied to the session settings.
+ * Each setting statement is validated where it stands (its values evaluated
+ * with the current let variables) and then stored as expressions; a rejected
+ * statement leaves the settings as they were. Output statements hand the
+ * current settings to the planner. check_resolve() evaluates every setting at
+ * one grid point; the same range checks run there, because a swept variable
+ * can push a value out of range only at some points. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "front_int.h"
+#include "parse.h"
+#include "util.h"
+
+/* ---- value checks ---- */
+
+/* A number as it would be written: the shortest text that reads back. */
+struct check_num { char s[40]; };
+static struct check_num check_num(double v)
+{
+    struct check_num n;
+    util_fmt_double(n.s, sizeof n.s, v);
+    return n;
+}
+
+int check_int(struct front *f, const char *what, double v, double lo, const struct ast_span *sp)
+{
+    if (v != floor(v)) {
+        diag_error(f->diag, sp, "%s must be an integer, got %s", what, check_num(v).s);
+        return -1;
+    }
+    if (v < lo) {
+        diag_error(f->diag, sp, "%s must be at least %.0f, got %s", what, lo, check_num(v).s);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_max(struct front *f, const char *what, double v, double hi,
+                     const struct ast_span *sp)
+{
+    if (v > hi) {
+        diag_error(f->diag, sp, "%s must be at most %.0f, got %s", what, hi, check_num(v).s);
+        return -1;
+    }
+    return 0;
+}
+
+int check_value(struct front *f, const char *name, double v, const struct ast_span *sp)
+{
+    struct diag *d = f->diag;
+    if (!strcmp(name, "n") || !strcmp(name, "m"))
+        return check_int(f, name, v, 1, sp) || check_max(f, name, v, FRONT_MAX_N, sp) ? -1 : 0;
+    if (!strcmp(name, "sparsity") && !(v >= 0 && v < 1)) {
+        diag_error(d, sp, "sparsity must be in [0, 1), got %s", check_num(v).s);
+        return -1;
+    }
+    if (!strcmp(name, "density") && !(v > 0 && v <= 1)) {
+        diag_error(d, sp, "density must be in (0, 1], got %s", check_num(v).s);
+        return -1;
+    }
+    if (!strcmp(name, "steps") || !strcmp(name, "batch"))
+        return check_int(f, name, v, 1, sp) || check_max(f, name, v, 1e9, sp) ? -1 : 0;
+    if (!strcmp(name, "log_every"))
+        return check_int(f, name, v, 0, sp) || check_max(f, name, v, 1e9, sp) ? -1 : 0;
+    if (!strcmp(name, "repeat"))
+        return check_int(f, name, v, 1, sp) || check_max(f, name, v, 1e7, sp) ? -1 : 0;
+    if (!strcmp(name, "seed"))
+        return check_int(f, name, v, 0, sp) || check_max(f, name, v, 9007199254740992.0, sp)
+                   ? -1 : 0;
+    if ((!strcmp(name, "lr") || !strcmp(name, "eps")) && !(v > 0)) {
+        diag_error(d, sp, "%s must be positive, got %s", name, check_num(v).s);
+        return -1;
+    }
+    if ((!strcmp(name, "beta1") || !strcmp(name, "beta2")) && !(v >= 0 && v < 1)) {
+        diag_error(d, sp, "%s must be in [0, 1), got %s", name, check_num(v).s);
+        return -1;
+    }
+    if ((!strcmp(name, "weight_decay") || !strcmp(name, "momentum") || !strcmp(name, "init") ||
+         !strcmp(name, "importance")) && !(v >= 0)) {
+        diag_error(d, sp, "%s must not be negative, got %s", name, check_num(v).s);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- small helpers ---- */
+
+static void check_ctx(struct eval_ctx *c, struct front *f, const struct front_state *st)
+{
+    memset(c, 0, sizeof *c);
+    c->f = f;
+    c->st = st;
+}
+
+static void check_unknown(struct front *f, const struct ast_span *sp, const char *what,
+                          const char *word, const char *const *cands)
+{
+    const char *s = names_suggest(word, cands);
+    if (s)
+        diag_error(f->diag, sp, "unknown %s '%s'; did you mean '%s'?", what, word, s);
+    else
+        diag_error(f->diag, sp, "unknown %s '%s'", what, word);
+}
+
+static void check_remove_axis(struct front_state *st, const char *name)
+{
+    int same_slot = !strcmp(name, "sparsity") || !strcmp(name, "density");
+    for (int k = 0; k < st->naxes; k++) {
+        const char *an = st->axes[k].name;
+        int hit = !strcmp(an, name) ||
+                  (same_slot && (!strcmp(an, "sparsity") || !strcmp(an, "density")));
+        if (hit) {
+            free(st->axes[k].values);
+            memmove(&st->axes[k], &st->axes[k + 1], (size_t)(st->naxes - k - 1) * sizeof *st->axes);
+            st->naxes--;
+            k--;
+        }
+    }
+}
+
+/* A -D override pins the name: the statement's assignment is skipped. */
+static int check_pinned(struct front *f, const char *name)
+{
+    struct front_override *o = front_find_override(f, name);
+    if (o) {
+        o->used = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static const char *check_canonical_param(const char *name)
+{
+    const struct names_param *p = names_param_find(name);
+    return p ? p->name : name;
+}
+
+/* Evaluate a per-feature expression at i = 0 .. n-1 when n is known (else at
+ * i = 0 only), checking each value as `what`. */
+static int check_per_feature(struct front *f, const struct ast_node *e, const char *what)
+{
+    struct eval_ctx c;
+    check_ctx(&c, f, &f->st);
+    double nv = 1;
+    c.quiet = 1;
+    if (eval_lookup(&c, "n", &e->span, &nv) != 0 || nv < 1 || nv > FRONT_MAX_N || nv != floor(nv))
+        nv = 1;
+    c.quiet = 0;
+    for (int i = 0; i < (int)nv; i++) {
+        double v;
+        c.have_i = 1;
+        c.i = i;
+        if (eval_expr(&c, e, &v) != 0 || check_value(f, what, v, &e->span) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- setting statements ---- */
+
+static void check_model(struct front *f, struct ast_node *s)
+{
+    if (s->name) {
+        int k = names_index(names_kinds, s->name);
+        if (k < 0) {
+            check_unknown(f, &s->name_span, "model kind", s->name, names_kinds);
+            return;
+        }
+        f->st.kind = k;
+    }
+    static const char *const nm[] = {"n", "m", NULL};
+    for (int k = 0; k < s->nargs; k++) {
+        struct ast_node *p = s->args[k];
+        if (names_index(nm, p->name) < 0) {
+            check_unknown(f, &p->name_span, "model parameter", p->name, nm);
+            continue;
+        }
+        if (check_pinned(f, p->name))
+            continue;
+        struct eval_ctx c;
+        check_ctx(&c, f, &f->st);
+        double v;
+        if (eval_expr(&c, p->a, &v) != 0 || check_value(f, p->name, v, &p->a->span) != 0)
+            continue;
+        if (p->name[0] == 'n')
+            f->st.n = p->a;
+        else
+            f->st.m = p->a;
+        check_remove_axis(&f->st, p->name);
+    }
+}
+
+static void check_importance(struct front *f, struct ast_node *s)
+{
+    const struct ast_node *e = s->a;
+    if (e->kind == AST_LIST) {
+        if (e->nargs == 0) {
+            diag_error(f->diag, &e->span, "empty list");
+            return;
+        }
+        for (int k = 0; k < e->nargs; k++) {
+            struct eval_ctx c;
+            check_ctx(&c, f, &f->st);
+            c.have_i = 1;
+            c.i = k;
+            double v;
+            if (eval_expr(&c, e->args[k], &v) != 0 ||
+                check_value(f, "importance", v, &e->args[k]->span) != 0)
+                return;
+        }
+    } else if (check_per_feature(f, e, "importance") != 0) {
+        return;
+    }
+    f->st.importance = e;
+}
+
+static void check_sparsity(struct front *f, struct ast_node *s, int is_density)
+{
+    const char *what = is_density ? "density" : "sparsity";
+    if (check_pinned(f, "sparsity") || check_pinned(f, "density"))
+        return;
+    if (check_per_feature(f, s->a, what) != 0)
+        return;
+    f->st.sparsity = s->a;
+    f->st.is_density = is_density;
+    check_remove_axis(&f->st, "sparsity");
+}
+
+static const char *const *check_param_names(void)
+{
+    static const char *list[2 * FRONT_NPARAMS + 1];
+    if (!list[0]) {
+        int k = 0;
+        for (const struct names_param *p = names_params; p->name; p++) {
+            list[k++] = p->name;
+            if (p->alias)
+                list[k++] = p->alias;
+        }
+        list[k] = NULL;
+    }
+    return list;
+}
+
+/* optimizer=adamw, schedule=cosine: the value is a bare name from a list. */
+static int check_enum_param(struct front *f, const struct names_param *np,
+                            const struct ast_node *v)
+{
+    const char *const *list = np->type == NAMES_OPTIM ? names_optimizers : names_schedules;
+    const char *what = np->type == NAMES_OPTIM ? "optimizer" : "schedule";
+    if (v->kind != AST_NAME) {
+        diag_error(f->diag, &v->span, "%s must be one of %s", what,
+                   np->type == NAMES_OPTIM ? "'adamw', 'adam' or 'sgd'"
+                                           : "'constant', 'linear' or 'cosine'");
+        return -1;
+    }
+    if (names_index(list, v->name) < 0) {
+        check_unknown(f, &v->span, what, v->name, list);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_param_value(struct front *f, const struct names_param *np, const struct ast_node *v)
+{
+    if (np->type == NAMES_OPTIM || np->type == NAMES_SCHED)
+        return check_enum_param(f, np, v);
+    struct eval_ctx c;
+    check_ctx(&c, f, &f->st);
+    double x;
+    if (eval_expr(&c, v, &x) != 0)
+        return -1;
+    return check_value(f, np->name, x, &v->span);
+}
+
+static void check_train(struct front *f, struct ast_node *s)
+{
+    for (int k = 0; k < s->nargs; k++) {
+        struct ast_node *p = s->args[k];
+        const struct names_param *np = names_param_find(p->name);
+        if (!np) {
+            check_unknown(f, &p->name_span, "training parameter", p->name, check_param_names());
+            continue;
+        }
+        if (check_pinned(f, np->name) || (np->alias && check_pinned(f, np->alias)))
+            continue;
+        if (check_param_value(f, np, p->a) != 0)
+            continue;
+        f->st.param[np - names_params] = p->a;
+        check_remove_axis(&f->st, np->name);
+    }
+}
+
+static void check_seed(struct front *f, struct ast_node *s)
+{
+    if (check_pinned(f, "seed") || f->have_seed)
+        return;
+    struct eval_ctx c;
+    check_ctx(&c, f, &f->st);
+    double v;
+    if (eval_expr(&c, s->a, &v) != 0 || check_value(f, "seed", v, &s->a->span) != 0)
+        return;
+    f->st.seed = s->a;
+    check_remove_axis(&f->st, "seed");
+}
+
+static void check_repeat(struct front *f, struct ast_node *s)
+{
+    struct eval_ctx c;
+    check_ctx(&c, f, &f->st);
+    double v;
+    if (eval_expr(&c, s->a, &v) != 0 || check_value(f, "repeat", v, &s->a->span) != 0)
+        return;
+    int keep = 0;
+    if (s->name) {
+        if (strcmp(s->name, "keep") != 0 || strcmp(s->name2, "best") != 0) {
+            struct ast_span sp = s->name_span;
+            sp.end = s->b ? s->b->span.end : sp.end;
+            diag_error(f->diag, &sp, "expected 'keep best' after the repeat count");
+            return;
+        }
+        keep = 1;
+    }
+    f->st.repeat = (int)v;
+    f->st.keep_best = keep;
+}
+
+/* Let names that would shadow something else are refused. */
+static int check_let_name(struct front *f, const struct ast_node *s)
+{
+    static const char *const reserved[] = {"i", "n", "m", NULL};
+    if (names_index(reserved, s->name) >= 0 || names_index(names_functions, s->name) >= 0 ||
+        names_metric_find(s->name) || names_param_find(s->name) ||
+        names_index(names_statements, s->name) >= 0) {
+        diag_error(f->diag, &s->name_span, "'%s' is a reserved name", s->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Names a let expression mentions must exist somewhere (values are only
+ * known where the variable is used: lets are evaluated lazily). */
+static int check_names_exist(struct front *f, const struct ast_node *e, const char *self)
+{
+    if (!e)
+        return 0;
+    int rc = 0;
+    if (e->kind == AST_NAME) {
+        struct eval_ctx c;
+        check_ctx(&c, f, &f->st);
+        c.have_i = 1;
+        if (self && !strcmp(e->name, self)) {
+            diag_error(f->diag, &e->span, "'%s' is defined in terms of itself", self);
+            return -1;
+        }
+        if (strcmp(e->name, "i") && strcmp(e->name, "n") && strcmp(e->name, "m")) {
+            double v;
+            c.quiet = 1;
+            eval_lookup(&c, e->name, &e->span, &v);
+            int unknown = c.failed_quiet && !front_find_override(f, e->name) &&
+                          eval_is_axis(&f->st, e->name) < 0;
+            int found = 0;
+            for (int k = 0; k < f->st.nlets; k++)
+                found |= !strcmp(f->st.lets[k].name, e->name);
+            if (unknown && !found) {
+                c.quiet = 0;
+                eval_lookup(&c, e->name, &e->span, &v);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    rc |= check_names_exist(f, e->a, self);
+    rc |= check_names_exist(f, e->b, self);
+    for (int k = 0; k < e->nargs; k++)
+        rc |= check_names_exist(f, e->args[k], self);
+    return rc;
+}
+
+static int uses_free_names(const struct ast_node *e)
+{
+    if (!e)
+        return 0;
+    if (e->kind == AST_NAME)
+        return 1;
+    int r = uses_free_names(e->a) || uses_free_names(e->b);
+    for (int k = 0; k < e->nargs && !r; k++)
+        r = uses_free_names(e->args[k]);
+    return r;
+}
+
+static void check_let(struct front *f, struct ast_node *s)
+{
+    if (check_let_name(f, s) != 0)
+        return;
+    int seen = 0;
+    for (int k = 0; k < f->nlet_seen; k++)
+        seen |= !strcmp(f->let_seen[k], s->name);
+    if (!seen) {
+        f->let_seen = xrealloc(f->let_seen, (size_t)(f->nlet_seen + 1) * sizeof *f->let_seen);
+        f->let_seen[f->nlet_seen++] = xstrdup(s->name);
+    }
+    if (check_pinned(f, s->name))
+        return;
+    if (check_names_exist(f, s->a, s->name) != 0)
+        return;
+    /* probe the value now for the errors it certainly has (division by zero) */
+    struct eval_ctx c;
+    check_ctx(&c, f, &f->st);
+    c.quiet = 1;
+    double v;
+    if (!uses_free_names(s->a) && eval_expr(&c, s->a, &v) != 0) {
+        c.quiet = 0;
+        eval_expr(&c, s->a, &v);
+        return;
+    }
+    struct front_state *st = &f->st;
+    st->lets = xrealloc(st->lets, (size_t)(st->nlets + 1) * sizeof *st->lets);
+    st->lets[st->nlets].name = s->name;
+    st->lets[st->nlets].expr = s->a;
+    st->nlets++;
+    check_remove_axis(st, s->name);
+}
+
+/* ---- sweeps ---- */
+
+/* What a sweep may vary: "" if name is sweepable, else reports and NULL. */
+static const char *check_sweep_name(struct front *f, const struct ast_node *s)
+{
+    static const char *const fixed[] = {"sparsity", "density", "n", "m", "seed", NULL};
+    if (names_index(fixed, s->name) >= 0)
+        return s->name;
+    const struct names_param *np = names_param_find(s->name);
+    if (np) {
+        if (np->type == NAMES_OPTIM || np->type == NAMES_SCHED) {
+            diag_error(f->diag, &s->name_span, "'%s' cannot be swept", np->name);
+            return NULL;
+        }
+        return np->name;
+    }
+    for (int k = 0; k < f->st.nlets; k++)
+        if (!strcmp(f->st.lets[k].name, s->name))
+            return s->name;
+    struct front_override *o = front_find_override(f, s->name);
+    if (o)
+        return s->name;
+    const char *cands[96];
+    int nc = 0;
+    for (int k = 0; fixed[k]; k++)
+        cands[nc++] = fixed[k];
+    for (const char *const *p = check_param_names(); *p; p++)
+        cands[nc++] = *p;
+    for (int k = 0; k < f->st.nlets && nc < 95; k++)
+        cands[nc++] = f->st.lets[k].name;
+    cands[nc] = NULL;
+    const char *sg = names_suggest(s->name, cands);
+    if (sg)
+        diag_error(f->diag, &s->name_span, "cannot sweep '%s': not a setting or let variable; "
+                   "did you mean '%s'?", s->name, sg);
+    else
+        diag_error(f->diag, &s->name_span, "cannot sweep '%s': not a setting or let variable",
+                   s->name);
+    return NULL;
+}
+
+static int check_eval_const(struct front *f, const struct ast_node *e, double *v)
+{
+    struct eval_ctx c;
+    check_ctx(&c, f, &f->st);
+    return eval_expr(&c, e, v);
+}
+
+/* a..b lin N / a..b log N. For sparsity, log spaces the density 1 - S. */
+static int check_range(struct front *f, const char *name, const struct ast_node *r,
+                       struct front_axis *ax)
+{
+    double a, b, cnt;
+    if (check_eval_const(f, r->a, &a) || check_eval_const(f, r->b, &b) ||
+        check_eval_const(f, r->c, &cnt))
+        return -1;
+    int is_log = r->name && !strcmp(r->name, "log");
+    if (!is_log && !(r->name && !strcmp(r->name, "lin"))) {
+        static const char *const sp[] = {"lin", "log", NULL};
+        check_unknown(f, &r->name_span, "spacing", r->name ? r->name : "", sp);
+        return -1;
+    }
+    if (check_int(f, "the number of values", cnt, 1, &r->c->span) ||
+        check_max(f, "the number of values", cnt, FRONT_MAX_AXIS, &r->c->span))
+        return -1;
+    if (check_value(f, name, a, &r->a->span) || check_value(f, name, b, &r->b->span))
+        return -1;
+    int sp = !strcmp(name, "sparsity");
+    double lo = sp ? 1 - a : a, hi = sp ? 1 - b : b;
+    if (is_log && !(lo * hi > 0)) {
+        diag_error(f->diag, &r->span, "a log range must not touch or cross 0%s",
+                   sp ? " (in density 1 - sparsity)" : "");
+        return -1;
+    }
+    int n = (int)cnt;
+    ax->count = n;
+    ax->values = xmalloc((size_t)n * sizeof(double));
+    for (int k = 0; k < n; k++) {
+        double t = n == 1 ? 0 : (double)k / (n - 1);
+        double v = is_log ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
+        ax->values[k] = sp ? 1 - v : v;
+    }
+    ax->values[0] = a;          /* endpoints exact, whatever rounding did */
+    if (n > 1)
+        ax->values[n - 1] = b;
+    return 0;
+}
+
+static int check_list_values(struct front *f, const char *name, const struct ast_node *l,
+                             struct front_axis *ax)
+{
+    if (l->nargs == 0) {
+        diag_error(f->diag, &l->span, "empty list");
+        return -1;
+    }
+    ax->count = l->nargs;
+    ax->values = xmalloc((size_t)l->nargs * sizeof(double));
+    for (int k = 0; k < l->nargs; k++)
+        if (check_eval_const(f, l->args[k], &ax->values[k]) ||
+            check_value(f, name, ax->values[k], &l->args[k]->span)) {
+            free(ax->values);
+            ax->values = NULL;
+            return -1;
+        }
+    return 0;
+}
+
+static void check_sweep(struct front *f, struct ast_node *s)
+{
+    const char *name = check_sweep_name(f, s);
+    if (!name)
+        return;
+    if (check_pinned(f, name) ||
+        ((!strcmp(name, "sparsity") || !strcmp(name, "density")) &&
+         (check_pinned(f, "sparsity") || check_pinned(f, "density"))) ||
+        (!strcmp(name, "seed") && f->have_seed))
+        return;
+    struct front_axis ax = {name, 0, NULL, s->span};
+    int rc = s->a->kind == AST_LIST ? check_list_values(f, name, s->a, &ax)
+                                    : check_range(f, name, s->a, &ax);
+    if (rc != 0)
+        return;
+    struct front_state *st = &f->st;
+    int same_slot = !strcmp(name, "sparsity") || !strcmp(name, "density");
+    for (int k = 0; k < st->naxes; k++) {
+        const char *an = st->axes[k].name;
+        if (!strcmp(an, name) ||
+            (same_slot && (!strcmp(an, "sparsity") || !strcmp(an, "density")))) {
+            free(st->axes[k].values);
+            st->axes[k] = ax;   /* sweeping again replaces the axis in place */
+            return;
+        }
+    }
+    st->axes = xrealloc(st->axes, (size_t)(st->naxes + 1) * sizeof *st->axes);
+    st->axes[st->naxes++] = ax;
+}
+
+static void check_unsweep(struct front *f, struct ast_node *s)
+{
+    struct front_state *st = &f->st;
+    if (!s->name) {
+        while (st->naxes > 0)
+            free(st->axes[--st->naxes].values);
+        return;
+    }
+    const char *name = check_canonical_param(s->name);
+    if (eval_is_axis(st, name) < 0) {
+        const char *cands[64];
+        int nc = 0;
+        for (int k = 0; k < st->naxes && nc < 63; k++)
+            cands[nc++] = st->axes[k].name;
+        cands[nc] = NULL;
+        const char *sg = names_suggest(name, cands);
+        if (sg)
+            diag_error(f->diag, &s->name_span, "'%s' is not swept; did you mean '%s'?", name, sg);
+        else
+            diag_error(f->diag, &s->name_span, "'%s' is not swept", name);
+        return;
+    }
+    check_remove_axis(st, name);
+}
+
+/* ---- outputs ---- */
+
+static void check_plot(struct front *f, struct ast_node *s)
+{
+    for (int k = 0; k < s->nargs; k++) {
+        const struct ast_node *fig = s->args[k];
+        if (names_index(names_figures, fig->name) < 0) {
+            check_unknown(f, &fig->span, "figure", fig->name, names_figures);
+            continue;
+        }
+        int g;
+        plan_add_output(f, s, PLAN_PLOT, fig, NULL, 0, NULL, &g);
+    }
+}
+
+static void check_table(struct front *f, struct ast_node *s)
+{
+    static const char *point[16];
+    if (!point[0]) {
+        int k = 0;
+        for (const struct names_metric *m = names_metrics; m->name; m++)
+            if (m->kind == NAMES_POINT)
+                point[k++] = m->name;
+        point[k] = NULL;
+    }
+    int bad = 0;
+    for (int k = 0; k < s->nargs; k++)
+        if (names_index(point, s->args[k]->name) < 0) {
+            const struct names_metric *m = names_metric_find(s->args[k]->name);
+            if (m)
+                diag_error(f->diag, &s->args[k]->span,
+                           "'%s' is not a per-point metric and cannot be a table column",
+                           m->name);
+            else
+                check_unknown(f, &s->args[k]->span, "metric", s->args[k]->name, point);
+            bad = 1;
+        }
+    if (bad)
+        return;
+    int g;
+    plan_add_output(f, s, PLAN_TABLE, NULL, s->args, s->nargs, NULL, &g);
+}
+
+/* Checking an expect condition against the group it reads. */
+struct expect_ctx {
+    struct front *f;
+    const struct plan_group *g;
+    int in_aggregate;
+};
+
+static int expect_walk(struct expect_ctx *x, struct ast_node *e);
+
+static int expect_fold(struct expect_ctx *x, struct ast_node *e)
+{
+    struct eval_ctx c;
+    check_ctx(&c, x->f, &x->f->st);
+    double v;
+    if (eval_expr(&c, e, &v) != 0)
+        return -1;
+    e->num = v;
+    e->folded = 1;
+    return 0;
+}
+
+static void expect_metric_names(const char **out, int max)
+{
+    int k = 0;
+    for (const struct names_metric *m = names_metrics; m->name && k < max - 8; m++)
+        out[k++] = m->name;
+    for (int j = 0; names_functions[j]; j++)
+        out[k++] = names_functions[j];
+    out[k] = NULL;
+}
+
+/* A bare name in a condition: a metric misspelt, or a let variable. */
+static int expect_name(struct expect_ctx *x, struct ast_node *e)
+{
+    struct eval_ctx c;
+    check_ctx(&c, x->f, &x->f->st);
+    c.quiet = 1;
+    double v;
+    eval_lookup(&c, e->name, &e->span, &v);
+    if (!c.failed_quiet)
+        return expect_fold(x, e);
+    const char *cands[128];
+    expect_metric_names(cands, 100);
+    int nc = 0;
+    while (cands[nc])
+        nc++;
+    for (int k = 0; k < x->f->st.nlets && nc < 126; k++)
+        cands[nc++] = x->f->st.lets[k].name;
+    cands[nc] = NULL;
+    if (names_suggest(e->name, cands)) {
+        check_unknown(x->f, &e->span, "name", e->name, cands);
+        return -1;
+    }
+    return expect_fold(x, e);
+}
+
+static int expect_selectors(struct expect_ctx *x, struct ast_node *e)
+{
+    int rc = 0;
+    for (int k = 0; k < e->nsels; k++) {
+        struct ast_node *s = e->sels[k];
+        int is_tol = !strcmp(s->name, "tol") && e->metric && e->metric->kind == NAMES_MONOTONE;
+        int ok = is_tol || !strcmp(s->name, "sparsity") || !strcmp(s->name, "density");
+        const char *cands[40];
+        int nc = 0;
+        for (int a = 0; a < x->g->naxes && nc < 36; a++) {
+            ok |= !strcmp(x->g->axes[a].name, s->name);
+            cands[nc++] = x->g->axes[a].name;
+        }
+        cands[nc++] = "sparsity";
+        cands[nc++] = "density";
+        if (e->metric && e->metric->kind == NAMES_MONOTONE)
+            cands[nc++] = "tol";
+        cands[nc] = NULL;
+        if (!ok) {
+            const char *sg = names_suggest(s->name, cands);
+            if (sg)
+                diag_error(x->f->diag, &s->name_span,
+                           "'%s' is not a sweep axis of this grid; did you mean '%s'?", s->name, sg);
+            else
+                diag_error(x->f->diag, &s->name_span, "'%s' is not a sweep axis of this grid",
+                           s->name);
+            rc = -1;
+            continue;
+        }
+        if (is_tol && s->op != AST_OP_EQ) {
+            diag_error(x->f->diag, &s->span, "write the tolerance as 'tol=K'");
+            rc = -1;
+            continue;
+        }
+        if (expect_fold(x, s->a) != 0)
+            rc = -1;
+        else if (is_tol && s->a->num < 0) {
+            diag_error(x->f->diag, &s->a->span, "tol must not be negative, got %s", check_num(s->a->num).s);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+static int expect_feature_arg(struct expect_ctx *x, struct ast_node *e)
+{
+    struct ast_node *a = e->args[0];
+    if (expect_walk(x, a) != 0)
+        return -1;
+    if (!a->folded) {
+        diag_error(x->f->diag, &a->span, "the feature index of '%s' must be a constant", e->name);
+        return -1;
+    }
+    if (a->num != floor(a->num) || a->num < 0 || (x->g->n > 0 && a->num >= x->g->n)) {
+        diag_error(x->f->diag, &a->span, "feature index must be an integer in [0, %d), got %s",
+                   x->g->n, check_num(a->num).s);
+        return -1;
+    }
+    return 0;
+}
+
+static int expect_metric(struct expect_ctx *x, struct ast_node *e, const struct names_metric *m)
+{
+    e->metric = m;
+    if (e->nargs < m->min_args || e->nargs > m->max_args) {
+        diag_error(x->f->diag, &e->span, "'%s' takes %d argument%s, got %d", m->name,
+                   m->min_args, m->min_args == 1 ? "" : "s", e->nargs);
+        return -1;
+    }
+    if (expect_selectors(x, e) != 0)
+        return -1;
+    switch (m->kind) {
+    case NAMES_POINT: return 0;
+    case NAMES_FEATURE: return expect_feature_arg(x, e);
+    case NAMES_MONOTONE:
+        if (x->g->naxes != 1) {
+            diag_error(x->f->diag, &e->span, "'%s' needs exactly one sweep axis, the grid has %d",
+                       m->name, x->g->naxes);
+            return -1;
+        }
+        /* the argument is a per-point quantity, as for an aggregate */
+        __attribute__((fallthrough));
+    case NAMES_AGGREGATE:
+        if (x->in_aggregate) {
+            diag_error(x->f->diag, &e->span, "'%s' cannot be nested in another aggregate",
+                       m->name);
+            return -1;
+        }
+        x->in_aggregate = 1;
+        int rc = expect_walk(x, e->args[0]);
+        x->in_aggregate = 0;
+        if (rc == 0 && e->args[0]->folded) {
+            diag_error(x->f->diag, &e->args[0]->span, "'%s' needs a metric, got a constant",
+                       m->name);
+            return -1;
+        }
+        return rc;
+    }
+    return 0;
+}
+
+static int expect_call(struct expect_ctx *x, struct ast_node *e)
+{
+    const struct names_metric *m = names_metric_find(e->name);
+    int fn = names_index(names_functions, e->name);
+    /* min/max with one argument aggregate over points; with more, compare */
+    if (m && !(fn >= 0 && e->nargs > 1))
+        return expect_metric(x, e, m);
+    if (fn < 0) {
+        const char *cands[48];
+        expect_metric_names(cands, 48);
+        check_unknown(x->f, &e->name_span, "metric", e->name, cands);
+        return -1;
+    }
+    int rc = 0, all = 1;
+    for (int k = 0; k < e->nargs; k++) {
+        rc |= expect_walk(x, e->args[k]);
+        all &= e->args[k]->folded;
+    }
+    if (rc == 0 && all)
+        return expect_fold(x, e);
+    return rc;
+}
+
+static int expect_walk(struct expect_ctx *x, struct ast_node *e)
+{
+    switch (e->kind) {
+    case AST_NUM:
+        e->folded = 1;
+        return 0;
+    case AST_NAME: {
+        const struct names_metric *m = names_metric_find(e->name);
+        if (m && m->kind == NAMES_POINT) {
+            e->kind = AST_CALL;   /* a bare metric name is a call without arguments */
+            e->name_span = e->span;
+            e->metric = m;
+            return 0;
+        }
+        for (int a = 0; a < x->g->naxes; a++)
+            if (!strcmp(x->g->axes[a].name, e->name)) {
+                diag_error(x->f->diag, &e->span,
+                           "'%s' varies along the sweep; use a selector such as 'loss(%s=...)'",
+                           e->name, e->name);
+                return -1;
+            }
+        return expect_name(x, e);
+    }
+    case AST_NEG: case AST_NOT: {
+        if (expect_walk(x, e->a) != 0)
+            return -1;
+        return e->a->folded ? expect_fold(x, e) : 0;
+    }
+    case AST_BINOP: {
+        int rc = expect_walk(x, e->a);
+        rc |= expect_walk(x, e->b);
+        if (rc)
+            return -1;
+        return e->a->folded && e->b->folded ? expect_fold(x, e) : 0;
+    }
+    case AST_CALL: return expect_call(x, e);
+    default:
+        diag_error(x->f->diag, &e->span, "not allowed in a condition");
+        return -1;
+    }
+}
+
+static void check_expect(struct front *f, struct ast_node *s)
+{
+    int g;
+    if (plan_add_output(f, s, PLAN_EXPECT, NULL, NULL, 0, s->a, &g) != 0)
+        return;
+    struct expect_ctx x = {f, plan_builder_group(f->pb, g), 0};
+    if (expect_walk(&x, s->a) != 0)
+        plan_drop_last_output(f->pb);
+}
+
+/* ---- blocks ---- */
+
+static void check_experiment(struct front *f, struct ast_node *s)
+{
+    for (int k = 0; k < f->nexp; k++)
+        if (!strcmp(f->exp_names[k], s->name)) {
+            diag_error(f->diag, &s->name_span, "duplicate experiment name '%s'", s->name);
+            return;
+        }
+    f->exp_names = xrealloc(f->exp_names, (size_t)(f->nexp + 1) * sizeof *f->exp_names);
+    f->exp_names[f->nexp++] = xstrdup(s->name);
+    struct front_state saved;
+    front_state_copy(&saved, &f->st);
+    char *prefix = xasprintf("%s%s-", f->st.prefix, s->name);
+    char *exp = *f->st.experiment ? xasprintf("%s-%s", f->st.experiment, s->name)
+                                  : xstrdup(s->name);
+    free(f->st.prefix);
+    free(f->st.experiment);
+    f->st.prefix = prefix;
+    f->st.experiment = exp;
+    for (struct ast_node *b = s->body; b; b = b->next)
+        check_block(f, &b, 1);
+    front_state_free(&f->st);
+    f->st = saved;   /* settings made inside end with the block */
+    f->gen++;
+}
+
+void check_stmt(struct front *f, struct ast_node *s)
+{
+    if (!s)
+        return;
+    if (s->kind != AST_S_PLOT && s->kind != AST_S_TABLE && s->kind != AST_S_EXPECT)
+        f->gen++;   /* settings may change: outputs after this need a fresh grid */
+    switch (s->kind) {
+    case AST_S_MODEL: check_model(f, s); break;
+    case AST_S_IMPORTANCE: check_importance(f, s); break;
+    case AST_S_SPARSITY: check_sparsity(f, s, 0); break;
+    case AST_S_DENSITY: check_sparsity(f, s, 1); break;
+    case AST_S_TRAIN: check_train(f, s); break;
+    case AST_S_SEED: check_seed(f, s); break;
+    case AST_S_SWEEP: check_sweep(f, s); break;
+    case AST_S_UNSWEEP: check_unsweep(f, s); break;
+    case AST_S_REPEAT: check_repeat(f, s); break;
+    case AST_S_LET: check_let(f, s); break;
+    case AST_S_USE: front_use(f, s); break;
+    case AST_S_PLOT: check_plot(f, s); break;
+    case AST_S_TABLE: check_table(f, s); break;
+    case AST_S_EXPECT: check_expect(f, s); break;
+    case AST_S_EXPERIMENT: check_experiment(f, s); break;
+    case AST_S_UNKNOWN:
+        check_unknown(f, &s->name_span, "statement", s->name, names_statements);
+        break;
+    default:
+        diag_error(f->diag, &s->span, "not a statement");
+    }
+}
+
+void check_block(struct front *f, struct ast_node *const *stmts, int count)
+{
+    for (int k = 0; k < count; k++) {
+        if (diag_errors(f->diag) - f->errors_before >= PARSE_MAX_ERRORS) {
+            if (!f->capped)
+                diag_note(f->diag, NULL, "too many errors; stopping here");
+            f->capped = 1;
+            return;   /* enough to read; the rest would mostly be echoes */
+        }
+        check_stmt(f, stmts[k]);
+    }
+}
+
+/* ---- resolving one grid point ---- */
+
+void front_point_free(struct front_point *p)
+{
+    free(p->importance);
+    free(p->density);
+    p->importance = p->density = NULL;
+}
+
+/* A setting's value: axis at this point, then override, then statement, then default. */
+static int check_setting(struct eval_ctx *c, const char *name, const struct ast_node *stmt,
+                         double def, double *v, const struct ast_span **where)
+{
+    int ax = eval_is_axis(c->st, name);
+    struct front_override *o = front_find_override(c->f, name);
+    *where = NULL;
+    if (ax >= 0 && c->axis_val) {
+        *v = c->axis_val[ax];
+        *where = &c->st->axes[ax].span;
+        return 0;
+    }
+    const struct ast_node *e = o ? o->expr : stmt;
+    if (!e) {
+        *v = def;
+        return 0;
+    }
+    *where = &e->span;
+    return eval_expr(c, e, v);
+}
+
+static int check_resolve_nm(struct eval_ctx *c, struct front_point *out,
+                            const struct ast_span *why)
+{
+    const char *nm[2] = {"n", "m"};
+    double v[2];
+    for (int k = 0; k < 2; k++) {
+        const struct ast_span *where;
+        const struct ast_node *e = k ? c->st->m : c->st->n;
+        if (!e && !front_find_override(c->f, nm[k]) && eval_is_axis(c->st, nm[k]) < 0) {
+            diag_error(c->f->diag, why, "no model yet; write 'model KIND n=N m=M' first");
+            return -1;
+        }
+        if (check_setting(c, nm[k], e, 0, &v[k], &where) != 0 ||
+            check_value(c->f, nm[k], v[k], where ? where : why) != 0)
+            return -1;
+    }
+    out->n = (int)v[0];
+    out->m = (int)v[1];
+    c->have_nm = 1;
+    c->n = v[0];
+    c->m = v[1];
+    return 0;
+}
+
+static int check_resolve_features(struct eval_ctx *c, struct front_point *out)
+{
+    const struct front_state *st = c->st;
+    const struct ast_node *imp = st->importance;
+    if (imp && imp->kind == AST_LIST && imp->nargs != out->n) {
+        diag_error(c->f->diag, &imp->span, "importance has %d entries but n is %d",
+                   imp->nargs, out->n);
+        return -1;
+    }
+    int sax = eval_is_axis(st, "sparsity"), dax = eval_is_axis(st, "density");
+    struct front_override *so = front_find_override(c->f, "sparsity");
+    struct front_override *dov = front_find_override(c->f, "density");
+    for (int i = 0; i < out->n; i++) {
+        c->have_i = 1;
+        c->i = i;
+        double v = 1;
+        const struct ast_node *e = imp && imp->kind == AST_LIST ? imp->args[i] : imp;
+        if (e && (eval_expr(c, e, &v) != 0 || check_value(c->f, "importance", v, &e->span)))
+            return -1;
+        out->importance[i] = v;
+        int is_d = st->is_density;
+        e = st->sparsity;
+        if (so || dov) {
+            e = so ? so->expr : dov->expr;
+            is_d = !so;
+        }
+        v = 0;
+        if (sax >= 0 && c->axis_val) {
+            v = c->axis_val[sax];
+            is_d = 0;
+        } else if (dax >= 0 && c->axis_val) {
+            v = c->axis_val[dax];
+            is_d = 1;
+        } else if (e) {
+            if (eval_expr(c, e, &v) != 0 ||
+                check_value(c->f, is_d ? "density" : "sparsity", v, &e->span))
+                return -1;
+        } else if (is_d) {
+            v = 1;
+        }
+        out->density[i] = is_d ? v : 1 - v;
+    }
+    c->have_i = 0;
+    return 0;
+}
+
+static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
+                                const struct ast_span *why)
+{
+    struct train_recipe *r = &out->recipe;
+    memset(r, 0, sizeof *r);
+    for (int k = 0; names_params[k].name; k++) {
+        const struct names_param *np = &names_params[k];
+        const struct ast_node *e = c->st->param[k];
+        struct front_override *o = front_find_override(c->f, np->name);
+        if (np->type == NAMES_OPTIM || np->type == NAMES_SCHED) {
+            const char *const *list = np->type == NAMES_OPTIM ? names_optimizers : names_schedules;
+            if (o)
+                e = o->expr;
+            int idx = e && e->kind == AST_NAME ? names_index(list, e->name) : (int)np->def;
+            if (idx < 0)
+                idx = (int)np->def;   /* rejected when the statement was checked */
+            if (np->type == NAMES_OPTIM)
+                r->optim = (enum train_optim)idx;
+            else
+                r->sched = (enum train_sched)idx;
+            continue;
+        }
+        double v;
+        const struct ast_span *where;
+        if (check_setting(c, np->name, e, np->def, &v, &where) != 0 ||
+            check_value(c->f, np->name, v, where ? where : why) != 0)
+            return -1;
+        switch (k) {
+        case 0: r->steps = (int)v; break;
+        case 1: r->batch = (int)v; break;
+        case 2: r->lr = v; break;
+        case 5: r->beta1 = v; break;
+        case 6: r->beta2 = v; break;
+        case 7: r->eps = v; break;
+        case 8: r->weight_decay = v; break;
+        case 9: r->momentum = v; break;
+        case 10: out->init_std = v; break;
+        case 11: r->log_every = (int)v; break;
+        }
+    }
+    return 0;
+}
+
+int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,
+                  const struct ast_span *why, struct front_point *out)
+{
+    struct eval_ctx c;
+    check_ctx(&c, f, st);
+    c.axis_val = axis_val;
+    memset(out, 0, sizeof *out);
+    out->kind = st->kind;
+    if (check_resolve_nm(&c, out, why) != 0)
+        return -1;
+    out->importance = xcalloc((size_t)out->n, sizeof(double));
+    out->density = xcalloc((size_t)out->n, sizeof(double));
+    if (check_resolve_features(&c, out) != 0 || check_resolve_recipe(&c, out, why) != 0) {
+        front_point_free(out);
+        return -1;
+    }
+    double seed = 0;
+    const struct ast_span *where;
+    if (f->have_seed)
+        out->seed = f->seed;
+    else if (check_setting(&c, "seed", st->seed, 0, &seed, &where) != 0 ||
+             check_value(f, "seed", seed, where ? where : why) != 0) {
+        front_point_free(out);
+        return -1;
+    } else
+        out->seed = (uint64_t)seed;
+    return 0;
+}

@@ -1,0 +1,143 @@
+/* lang/front_int.h: the front end's private types, shared by its files.
+ * The session state is a set of sticky settings held as expressions (so a
+ * swept let variable re-evaluates everything that mentions it), the sweep
+ * axes as numbers, and the let variables. A grid point is resolved by
+ * evaluating those expressions with the axis values in place; plan.c turns
+ * resolved points into runs. */
+#ifndef TMSL_FRONT_INT_H
+#define TMSL_FRONT_INT_H
+#include <stdint.h>
+#include "ast.h"
+#include "front.h"
+#include "names.h"
+#include "plan.h"
+#include "train.h"
+
+#define FRONT_MAX_N 100000          /* larger models are certainly a typo */
+#define FRONT_MAX_RUNS 10000000.0   /* runs in one grid */
+#define FRONT_MAX_AXIS 1000000      /* values in one sweep axis */
+
+enum { FRONT_NPARAMS = 12 };        /* entries of names_params */
+
+struct front_let { const char *name; const struct ast_node *expr; };
+
+struct front_axis {
+    const char *name;         /* canonical: "sparsity", "density", "n", "lr", "r", ... */
+    int count;
+    double *values;           /* owned */
+    struct ast_span span;
+};
+
+/* The sticky settings. Expressions point into arenas kept until front_free. */
+struct front_state {
+    int kind;                         /* enum train_kind */
+    const struct ast_node *n, *m;     /* NULL: not set yet */
+    const struct ast_node *importance;/* expression in i, or AST_LIST; NULL: 1 */
+    const struct ast_node *sparsity;  /* NULL: 0 */
+    int is_density;                   /* sparsity holds a density expression */
+    const struct ast_node *param[FRONT_NPARAMS]; /* NULL: default */
+    const struct ast_node *seed;      /* NULL: 0 */
+    int nlets;
+    struct front_let *lets;
+    int naxes;
+    struct front_axis *axes;
+    int repeat, keep_best;
+    char *prefix;                     /* experiment stem prefix, "" at top level */
+    char *experiment;                 /* experiment name path, "" at top level */
+};
+
+struct front_override {
+    char *name;
+    const struct ast_node *expr;
+    struct ast_span span;
+    int is_setting;                   /* names a setting, not a let variable */
+    int used;
+};
+
+struct front {
+    struct diag *diag;
+    struct front_state st;
+    int nover;
+    struct front_override *over;
+    int have_seed;
+    uint64_t seed;
+    char *exe_dir;
+    int bad;                          /* an override failed: every load fails */
+    int narenas;
+    struct ast_arena **arenas;
+    /* per load */
+    int is_file;
+    int errors_before;                /* diag count when this load began */
+    int capped;                       /* the error cap was reached */
+    unsigned gen;                     /* bumped by every statement but outputs */
+    int nuse;                         /* `use` stack, for cycle detection */
+    char **use_stack;
+    int nexp;                         /* experiment names seen in this load */
+    char **exp_names;
+    struct plan_builder *pb;
+    int nlet_seen;                    /* let names seen anywhere (for -D checks) */
+    char **let_seen;
+};
+
+/* One resolved grid point: everything a run needs but its repeat index. */
+struct front_point {
+    int kind, n, m;
+    double *importance, *density;     /* [n], owned */
+    struct train_recipe recipe;
+    double init_std;
+    uint64_t seed;
+};
+
+/* Expression evaluation. */
+struct eval_ctx {
+    struct front *f;
+    const struct front_state *st;
+    const double *axis_val;           /* [st->naxes] at this grid point, or NULL */
+    int have_i;
+    double i;
+    int have_nm;
+    double n, m;
+    int quiet;                        /* evaluate without reporting (probing) */
+    int failed_quiet;
+    int depth;
+    const char *busy[32];             /* lets being evaluated: cycles */
+    int nbusy;
+};
+int eval_expr(struct eval_ctx *c, const struct ast_node *e, double *out);
+/* Value of a setting at the context's point, honouring axes and overrides. */
+int eval_lookup(struct eval_ctx *c, const char *name, const struct ast_span *sp, double *out);
+int eval_is_axis(const struct front_state *st, const char *name);
+
+/* Settings checks: 0 if value is allowed for name, else -1 after reporting. */
+int check_value(struct front *f, const char *name, double v, const struct ast_span *sp);
+int check_int(struct front *f, const char *what, double v, double lo, const struct ast_span *sp);
+/* Run the statements of a block in the session state. */
+void check_block(struct front *f, struct ast_node *const *stmts, int count);
+void check_stmt(struct front *f, struct ast_node *s);
+int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,
+                  const struct ast_span *why, struct front_point *out);
+void front_point_free(struct front_point *p);
+
+/* State copies (experiment scopes, rollback on error). */
+void front_state_copy(struct front_state *dst, const struct front_state *src);
+void front_state_free(struct front_state *st);
+
+/* `use NAME`: find, parse and run a file. */
+void front_use(struct front *f, const struct ast_node *s);
+struct override_find;
+struct front_override *front_find_override(struct front *f, const char *name);
+
+/* Plan building (plan.c). */
+struct plan_builder;
+struct plan_builder *plan_builder_new(void);
+void plan_builder_free(struct plan_builder *pb);
+/* Add an output reading the current settings' grid. Returns 0 or -1. */
+int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_output_kind kind,
+                    const struct ast_node *figure, struct ast_node *const *cols, int ncols,
+                    const struct ast_node *expr, int *group_out);
+/* Undo the last output added (its expect expression failed its checks). */
+void plan_drop_last_output(struct plan_builder *pb);
+const struct plan_group *plan_builder_group(struct plan_builder *pb, int g);
+void plan_builder_finish(struct plan_builder *pb, struct plan *out);
+
+#endif

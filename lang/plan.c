@@ -1,0 +1,535 @@
+/* lang/plan.c: from checked settings to the plan.
+ * Each output statement expands the current grid (axes x repeats) into
+ * resolved runs. A run's key hashes a canonical text of every resolved
+ * setting, so equal settings anywhere in a program are one run and a run's
+ * seed depends on nothing but its settings. Outputs with the same grid share
+ * a group; runs with the same model shape and recipe form a training batch.
+ * plan_print gives the deterministic --dry-run summary. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "front_int.h"
+#include "util.h"
+
+struct plan_builder {
+    struct plan p;
+    int cap_runs, cap_groups, cap_outputs;
+    uint64_t *hkey;   /* open addressing: run key -> index + 1 */
+    int *hidx;
+    int hcap;
+    int last_group;       /* the group the previous output got, and the */
+    unsigned last_gen;    /* settings generation it was built from */
+};
+
+struct plan_builder *plan_builder_new(void)
+{
+    struct plan_builder *pb = xcalloc(1, sizeof *pb);
+    pb->hcap = 1024;
+    pb->hkey = xcalloc((size_t)pb->hcap, sizeof *pb->hkey);
+    pb->hidx = xcalloc((size_t)pb->hcap, sizeof *pb->hidx);
+    pb->last_group = -1;
+    return pb;
+}
+
+void plan_builder_free(struct plan_builder *pb)
+{
+    if (!pb)
+        return;
+    plan_free(&pb->p);
+    free(pb->hkey);
+    free(pb->hidx);
+    free(pb);
+}
+
+const struct plan_group *plan_builder_group(struct plan_builder *pb, int g)
+{
+    return &pb->p.groups[g];
+}
+
+/* ---- run identity ---- */
+
+static void plan_num(struct sbuf *b, double v)
+{
+    char buf[40];
+    util_fmt_double(buf, sizeof buf, v);
+    sbuf_puts(b, buf);
+}
+
+static void plan_array(struct sbuf *b, const double *v, int n)
+{
+    sbuf_puts(b, "[");
+    for (int k = 0; k < n; k++) {
+        if (k)
+            sbuf_puts(b, ",");
+        plan_num(b, v[k]);
+    }
+    sbuf_puts(b, "]");
+}
+
+/* The recipe part shared by a batch: kind, shape, recipe, init. */
+static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
+{
+    const struct train_recipe *r = &pt->recipe;
+    sbuf_printf(b, "\"kind\":\"%s\",\"n\":%d,\"m\":%d,\"steps\":%d,\"batch\":%d,"
+                "\"optimizer\":\"%s\",\"schedule\":\"%s\",\"lr\":",
+                names_kinds[pt->kind], pt->n, pt->m, r->steps, r->batch,
+                names_optimizers[r->optim], names_schedules[r->sched]);
+    plan_num(b, r->lr);
+    sbuf_puts(b, ",\"beta1\":");
+    plan_num(b, r->beta1);
+    sbuf_puts(b, ",\"beta2\":");
+    plan_num(b, r->beta2);
+    sbuf_puts(b, ",\"eps\":");
+    plan_num(b, r->eps);
+    sbuf_puts(b, ",\"weight_decay\":");
+    plan_num(b, r->weight_decay);
+    sbuf_puts(b, ",\"momentum\":");
+    plan_num(b, r->momentum);
+    sbuf_printf(b, ",\"log_every\":%d,\"init\":", r->log_every);
+    plan_num(b, pt->init_std);
+}
+
+/* The canonical text of a run is its settings JSON: every resolved setting. */
+static char *plan_settings_json(const struct front_point *pt, int repeat)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_puts(&b, "{");
+    plan_recipe_text(&b, pt);
+    sbuf_puts(&b, ",\"importance\":");
+    plan_array(&b, pt->importance, pt->n);
+    sbuf_puts(&b, ",\"density\":");
+    plan_array(&b, pt->density, pt->n);
+    sbuf_printf(&b, ",\"repeat\":%d,\"seed\":%llu}", repeat, (unsigned long long)pt->seed);
+    return b.s;
+}
+
+static void plan_grow(void **v, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return;
+    int c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    *v = xrealloc(*v, (size_t)c * size);
+    *cap = c;
+}
+
+static void plan_rehash(struct plan_builder *pb)
+{
+    int ncap = pb->hcap * 2;
+    uint64_t *nk = xcalloc((size_t)ncap, sizeof *nk);
+    int *ni = xcalloc((size_t)ncap, sizeof *ni);
+    for (int k = 0; k < pb->hcap; k++) {
+        if (!pb->hidx[k])
+            continue;
+        size_t h = (size_t)(pb->hkey[k] & (uint64_t)(ncap - 1));
+        while (ni[h])
+            h = (h + 1) & (size_t)(ncap - 1);
+        nk[h] = pb->hkey[k];
+        ni[h] = pb->hidx[k];
+    }
+    free(pb->hkey);
+    free(pb->hidx);
+    pb->hkey = nk;
+    pb->hidx = ni;
+    pb->hcap = ncap;
+}
+
+/* Index of the run with these settings, adding it if new. */
+static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, int repeat,
+                        const struct ast_span *span)
+{
+    char *json = plan_settings_json(pt, repeat);
+    uint64_t key = util_hash64(json, strlen(json), UTIL_HASH_INIT);
+    size_t h = (size_t)(key & (uint64_t)(pb->hcap - 1));
+    while (pb->hidx[h]) {
+        if (pb->hkey[h] == key) {
+            free(json);
+            return pb->hidx[h] - 1;
+        }
+        h = (h + 1) & (size_t)(pb->hcap - 1);
+    }
+    struct plan *p = &pb->p;
+    plan_grow((void **)&p->runs, &pb->cap_runs, p->nruns + 1, sizeof *p->runs);
+    struct plan_run *r = &p->runs[p->nruns];
+    memset(r, 0, sizeof *r);
+    r->importance = xmalloc((size_t)pt->n * sizeof(double));
+    r->density = xmalloc((size_t)pt->n * sizeof(double));
+    memcpy(r->importance, pt->importance, (size_t)pt->n * sizeof(double));
+    memcpy(r->density, pt->density, (size_t)pt->n * sizeof(double));
+    r->spec.kind = (enum train_kind)pt->kind;
+    r->spec.n = pt->n;
+    r->spec.m = pt->m;
+    r->spec.recipe = pt->recipe;
+    r->spec.init_std = pt->init_std > 0 ? pt->init_std : 0;
+    r->spec.seed = util_mix64(key);
+    r->spec.importance = r->importance;
+    r->spec.density = r->density;
+    r->sparsity = 1 - pt->density[0];
+    r->repeat = repeat;
+    r->key = key;
+    uint64_t idh = util_hash64(&key, sizeof key, UTIL_HASH_INIT);
+    idh = util_hash64(PACKAGE_VERSION, strlen(PACKAGE_VERSION), idh);
+    snprintf(r->id, sizeof r->id, "%016llx", (unsigned long long)idh);
+    r->settings_json = json;
+    r->span = *span;
+    pb->hkey[h] = key;
+    pb->hidx[h] = ++p->nruns;
+    if (4 * p->nruns > 3 * pb->hcap)
+        plan_rehash(pb);
+    return p->nruns - 1;
+}
+
+/* ---- groups ---- */
+
+static int plan_figure_fits(struct front *f, const struct ast_node *fig,
+                            const struct front_point *pt)
+{
+    if (!fig)
+        return 0;
+    if (!strcmp(fig->name, "features2d") && pt->m != 2) {
+        diag_error(f->diag, &fig->span, "'features2d' needs m=2, got m=%d", pt->m);
+        return -1;
+    }
+    if (!strcmp(fig->name, "phase") && !((pt->n == 2 && pt->m == 1) || (pt->n == 3 && pt->m == 2))) {
+        diag_error(f->diag, &fig->span, "'phase' needs n=2, m=1 or n=3, m=2, got n=%d, m=%d",
+                   pt->n, pt->m);
+        return -1;
+    }
+    return 0;
+}
+
+static void plan_point_note(struct front *f, const struct front_state *st, const double *val,
+                            const struct ast_span *why)
+{
+    if (st->naxes == 0)
+        return;
+    struct sbuf b;
+    sbuf_init(&b);
+    for (int a = 0; a < st->naxes; a++) {
+        sbuf_printf(&b, "%s%s=", a ? ", " : "", st->axes[a].name);
+        plan_num(&b, val[a]);
+    }
+    diag_note(f->diag, why, "at the grid point %s", b.s);
+    sbuf_free(&b);
+}
+
+/* Fill g's points and runs from the current settings. */
+static int plan_expand(struct front *f, struct plan_group *g, const struct ast_node *stmt,
+                       const struct ast_node *fig)
+{
+    const struct front_state *st = &f->st;
+    double *val = xcalloc((size_t)st->naxes + 1, sizeof(double));
+    int rc = 0;
+    for (int p = 0; p < g->npoints && rc == 0; p++) {
+        int rest = p;
+        for (int a = st->naxes - 1; a >= 0; a--) {   /* the last axis varies fastest */
+            val[a] = st->axes[a].values[rest % st->axes[a].count];
+            rest /= st->axes[a].count;
+        }
+        memcpy(g->coords + (size_t)p * (size_t)g->naxes, val, (size_t)g->naxes * sizeof(double));
+        struct front_point pt;
+        if (check_resolve(f, st, val, &stmt->span, &pt) != 0) {
+            plan_point_note(f, st, val, &stmt->span);
+            rc = -1;
+            break;
+        }
+        if (p == 0) {
+            g->kind = (enum train_kind)pt.kind;
+            g->n = pt.n;
+            g->m = pt.m;
+        } else if (g->n != pt.n || g->m != pt.m) {
+            g->n = g->n == pt.n ? g->n : -1;   /* -1: varies across the grid */
+            g->m = g->m == pt.m ? g->m : -1;
+        }
+        rc = plan_figure_fits(f, fig, &pt);
+        for (int k = 0; k < g->nrepeat && rc == 0; k++)
+            g->runs[(size_t)p * (size_t)g->nrepeat + (size_t)k] =
+                plan_run_for(f->pb, &pt, k, &stmt->span);
+        front_point_free(&pt);
+    }
+    free(val);
+    return rc;
+}
+
+static void plan_group_free(struct plan_group *g)
+{
+    for (int a = 0; a < g->naxes; a++) {
+        free(g->axes[a].name);
+        free(g->axes[a].values);
+    }
+    free(g->axes);
+    free(g->coords);
+    free(g->runs);
+    free(g->experiment);
+}
+
+static int plan_group_same(const struct plan_group *a, const struct plan_group *b)
+{
+    if (strcmp(a->experiment, b->experiment) || a->naxes != b->naxes ||
+        a->npoints != b->npoints || a->nrepeat != b->nrepeat || a->keep_best != b->keep_best)
+        return 0;
+    for (int k = 0; k < a->naxes; k++)
+        if (strcmp(a->axes[k].name, b->axes[k].name))
+            return 0;
+    size_t nc = (size_t)a->npoints * (size_t)a->naxes;
+    size_t nr = (size_t)a->npoints * (size_t)a->nrepeat;
+    return memcmp(a->coords, b->coords, nc * sizeof(double)) == 0 &&
+           memcmp(a->runs, b->runs, nr * sizeof(int)) == 0;
+}
+
+static int plan_build_group(struct front *f, const struct ast_node *stmt,
+                            const struct ast_node *fig);
+
+/* The group of the current settings; -1 on error, else its index. */
+static int plan_make_group(struct front *f, const struct ast_node *stmt, const struct ast_node *fig)
+{
+    struct plan_builder *pb = f->pb;
+    /* Outputs in a row over unchanged settings read the same grid; only the
+     * figure's shape check remains to be made. */
+    if (pb->last_group >= 0 && pb->last_gen == f->gen) {
+        const struct plan_group *lg = &pb->p.groups[pb->last_group];
+        struct front_point pt = {0};
+        pt.n = lg->n;
+        pt.m = lg->m;
+        if (lg->n > 0 && lg->m > 0 && plan_figure_fits(f, fig, &pt) == 0)
+            return pb->last_group;
+        if (lg->n > 0 && lg->m > 0)
+            return -1;
+    }
+    int g = plan_build_group(f, stmt, fig);
+    pb->last_group = g;
+    pb->last_gen = f->gen;
+    return g;
+}
+
+static int plan_build_group(struct front *f, const struct ast_node *stmt,
+                            const struct ast_node *fig)
+{
+    const struct front_state *st = &f->st;
+    double total = st->repeat;
+    for (int a = 0; a < st->naxes; a++)
+        total *= st->axes[a].count;
+    if (total > FRONT_MAX_RUNS) {
+        diag_error(f->diag, &stmt->span, "this grid has %.0f runs, more than %.0f",
+                   total, FRONT_MAX_RUNS);
+        return -1;
+    }
+    struct plan_group g = {0};
+    g.experiment = xstrdup(st->experiment);
+    g.naxes = st->naxes;
+    g.axes = xcalloc((size_t)st->naxes + 1, sizeof *g.axes);
+    g.npoints = (int)(total / st->repeat);
+    for (int a = 0; a < st->naxes; a++) {
+        g.axes[a].name = xstrdup(st->axes[a].name);
+        g.axes[a].count = st->axes[a].count;
+        g.axes[a].values = xmalloc((size_t)st->axes[a].count * sizeof(double));
+        memcpy(g.axes[a].values, st->axes[a].values, (size_t)st->axes[a].count * sizeof(double));
+        g.axes[a].span = st->axes[a].span;
+    }
+    g.nrepeat = st->repeat;
+    g.keep_best = st->keep_best;
+    g.coords = xcalloc((size_t)g.npoints * (size_t)g.naxes + 1, sizeof(double));
+    g.runs = xcalloc((size_t)g.npoints * (size_t)g.nrepeat, sizeof(int));
+    if (plan_expand(f, &g, stmt, fig) != 0) {
+        plan_group_free(&g);
+        return -1;
+    }
+    struct plan_builder *pb = f->pb;
+    for (int k = 0; k < pb->p.ngroups; k++)
+        if (plan_group_same(&pb->p.groups[k], &g)) {
+            plan_group_free(&g);
+            return k;
+        }
+    plan_grow((void **)&pb->p.groups, &pb->cap_groups, pb->p.ngroups + 1, sizeof g);
+    pb->p.groups[pb->p.ngroups] = g;
+    return pb->p.ngroups++;
+}
+
+/* ---- outputs ---- */
+
+static char *plan_source_text(struct front *f, const struct ast_span *sp)
+{
+    size_t len;
+    const char *text = diag_source_text(f->diag, sp->src, &len);
+    if (!text || sp->start < 0 || sp->end > (int)len || sp->end < sp->start)
+        return xstrdup("");
+    return xasprintf("%.*s", sp->end - sp->start, text + sp->start);
+}
+
+/* "wtw", "relu-wtw", then "wtw-2", "wtw-3" when a stem repeats. */
+static char *plan_stem(struct plan_builder *pb, const char *prefix, const char *base)
+{
+    char *stem = xasprintf("%s%s", prefix, base);
+    for (int n = 2;; n++) {
+        int taken = 0;
+        for (int k = 0; k < pb->p.noutputs && !taken; k++)
+            taken = !strcmp(pb->p.outputs[k].stem, stem);
+        if (!taken)
+            return stem;
+        free(stem);
+        stem = xasprintf("%s%s-%d", prefix, base, n);
+    }
+}
+
+int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_output_kind kind,
+                    const struct ast_node *figure, struct ast_node *const *cols, int ncols,
+                    const struct ast_node *expr, int *group_out)
+{
+    int g = plan_make_group(f, stmt, figure);
+    if (g < 0)
+        return -1;
+    struct plan_builder *pb = f->pb;
+    plan_grow((void **)&pb->p.outputs, &pb->cap_outputs, pb->p.noutputs + 1,
+              sizeof *pb->p.outputs);
+    struct plan_output *o = &pb->p.outputs[pb->p.noutputs];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    o->span = stmt->span;
+    o->group = g;
+    const char *base = kind == PLAN_PLOT ? figure->name : kind == PLAN_TABLE ? "table" : "expect";
+    if (kind == PLAN_PLOT)
+        o->figure = xstrdup(figure->name);
+    o->stem = plan_stem(pb, f->st.prefix, base);
+    o->ncolumns = ncols;
+    o->columns = xcalloc((size_t)ncols + 1, sizeof *o->columns);
+    for (int k = 0; k < ncols; k++)
+        o->columns[k] = xstrdup(cols[k]->name);
+    o->expr = expr;
+    o->text = plan_source_text(f, &stmt->span);
+    pb->p.noutputs++;
+    *group_out = g;
+    return 0;
+}
+
+static void plan_output_free(struct plan_output *o)
+{
+    free(o->figure);
+    free(o->stem);
+    for (int k = 0; k < o->ncolumns; k++)
+        free(o->columns[k]);
+    free(o->columns);
+    free(o->text);
+}
+
+void plan_drop_last_output(struct plan_builder *pb)
+{
+    if (pb->p.noutputs > 0)
+        plan_output_free(&pb->p.outputs[--pb->p.noutputs]);
+}
+
+/* ---- finishing ---- */
+
+static void plan_make_batches(struct plan *p)
+{
+    uint64_t *bkey = xcalloc((size_t)p->nruns + 1, sizeof *bkey);
+    int *count = xcalloc((size_t)p->nruns + 1, sizeof *count);
+    int *of = xcalloc((size_t)p->nruns + 1, sizeof *of);
+    int nb = 0;
+    for (int r = 0; r < p->nruns; r++) {
+        const char *js = p->runs[r].settings_json;
+        const char *cut = strstr(js, ",\"importance\":");   /* the recipe part */
+        uint64_t k = util_hash64(js, cut ? (size_t)(cut - js) : strlen(js), UTIL_HASH_INIT);
+        int b = 0;
+        while (b < nb && bkey[b] != k)   /* few batches: a scan is enough */
+            b++;
+        if (b == nb)
+            bkey[nb++] = k;
+        count[b]++;
+        of[r] = b;
+    }
+    p->nbatches = nb;
+    p->batches = xcalloc((size_t)nb + 1, sizeof *p->batches);
+    for (int b = 0; b < nb; b++)
+        p->batches[b].runs = xmalloc((size_t)count[b] * sizeof(int));
+    for (int r = 0; r < p->nruns; r++) {
+        struct plan_batch *b = &p->batches[of[r]];
+        b->runs[b->nruns++] = r;
+    }
+    free(bkey);
+    free(count);
+    free(of);
+}
+
+void plan_builder_finish(struct plan_builder *pb, struct plan *out)
+{
+    struct plan *p = &pb->p;
+    plan_make_batches(p);
+    uint64_t h = UTIL_HASH_INIT;
+    p->model_steps = 0;
+    for (int r = 0; r < p->nruns; r++) {
+        p->model_steps += p->runs[r].spec.recipe.steps;
+        h = util_hash64(&p->runs[r].key, sizeof p->runs[r].key, h);
+    }
+    for (int g = 0; g < p->ngroups; g++)
+        h = util_hash64(p->groups[g].runs,
+                        (size_t)p->groups[g].npoints * (size_t)p->groups[g].nrepeat * sizeof(int), h);
+    for (int o = 0; o < p->noutputs; o++)
+        h = util_hash64(p->outputs[o].stem, strlen(p->outputs[o].stem), h);
+    p->script_hash = h;
+    *out = *p;
+    memset(p, 0, sizeof *p);
+}
+
+void plan_free(struct plan *p)
+{
+    if (!p)
+        return;
+    for (int r = 0; r < p->nruns; r++) {
+        free(p->runs[r].importance);
+        free(p->runs[r].density);
+        free(p->runs[r].settings_json);
+    }
+    free(p->runs);
+    for (int g = 0; g < p->ngroups; g++)
+        plan_group_free(&p->groups[g]);
+    free(p->groups);
+    for (int o = 0; o < p->noutputs; o++)
+        plan_output_free(&p->outputs[o]);
+    free(p->outputs);
+    for (int b = 0; b < p->nbatches; b++)
+        free(p->batches[b].runs);
+    free(p->batches);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- printing ---- */
+
+static const char *plan_kind_word(enum plan_output_kind k)
+{
+    return k == PLAN_PLOT ? "plot" : k == PLAN_TABLE ? "table" : "expect";
+}
+
+void plan_print(const struct plan *p, FILE *out)
+{
+    for (int o = 0; o < p->noutputs; o++) {
+        const struct plan_output *po = &p->outputs[o];
+        fprintf(out, "output %d: %s %s (group %d): %s\n", o + 1, plan_kind_word(po->kind),
+                po->stem, po->group + 1, po->text);
+    }
+    for (int g = 0; g < p->ngroups; g++) {
+        const struct plan_group *pg = &p->groups[g];
+        fprintf(out, "group %d:", g + 1);
+        if (*pg->experiment)
+            fprintf(out, " experiment %s,", pg->experiment);
+        fprintf(out, " %s n=%d m=%d,", names_kinds[pg->kind], pg->n, pg->m);
+        for (int a = 0; a < pg->naxes; a++) {
+            char lo[40], hi[40];
+            util_fmt_double(lo, sizeof lo, pg->axes[a].values[0]);
+            util_fmt_double(hi, sizeof hi, pg->axes[a].values[pg->axes[a].count - 1]);
+            fprintf(out, " %s %d (%s .. %s) x", pg->axes[a].name, pg->axes[a].count, lo, hi);
+        }
+        fprintf(out, " repeat %d%s = %d runs\n", pg->nrepeat, pg->keep_best ? " keep best" : "",
+                pg->npoints * pg->nrepeat);
+    }
+    fprintf(out, "runs: %d unique\n", p->nruns);
+    for (int b = 0; b < p->nbatches; b++) {
+        const struct plan_run *r = &p->runs[p->batches[b].runs[0]];
+        fprintf(out, "batch %d: %s n=%d m=%d steps=%d batch=%d runs=%d\n", b + 1,
+                names_kinds[r->spec.kind], r->spec.n, r->spec.m, r->spec.recipe.steps,
+                r->spec.recipe.batch, p->batches[b].nruns);
+    }
+    fprintf(out, "model-steps: %.0f\n", p->model_steps);
+}
