@@ -1063,7 +1063,11 @@ static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
         case 5: r->beta1 = v; break;
         case 6: r->beta2 = v; break;
         case 7: r->eps = v; break;
-        case 8: r->weight_decay = v; break;
+        case 8:
+            /* 0.01 is AdamW's default; Adam and SGD, like torch's, decay
+             * only when asked to */
+            r->weight_decay = !where && r->optim != TRAIN_ADAMW ? 0 : v;
+            break;
         case 9: r->momentum = v; break;
         case 10: out->init_std = v; break;
         case 11: r->log_every = (int)v; break;

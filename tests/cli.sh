@@ -54,4 +54,12 @@ else echo "not ok $t - piped stdin runs as a script with '<stdin>' locations"
 
 check "an unknown -D name is an error" 2 "stepz" -- "$TMSL" --dry-run -D stepz=10 card.tmsl
 check "a -D value that is not an expression is an error" 2 "error" -- "$TMSL" --dry-run -D 'steps=1..' card.tmsl
+# Adam and SGD decay weights only when asked to; AdamW defaults to 0.01
+for opt in adam:0 sgd:0 adamw:0.01; do
+    printf 'model relu n=3 m=1; train optimizer=%s steps=5 batch=8; table;\n' "${opt%%:*}" >wd.tmsl
+    "$TMSL" -q -o wd wd.tmsl >/dev/null 2>&1
+    grep -q "\"weight_decay\":${opt#*:}," wd/runs.jsonl 2>/dev/null; r=$?
+    t=$((t + 1)); [ $r -eq 0 ] && echo "ok $t - ${opt%%:*}: weight decay ${opt#*:} by default" \
+        || echo "not ok $t - ${opt%%:*}: weight decay ${opt#*:} by default"
+done
 echo "1..$t"
