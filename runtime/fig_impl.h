@@ -67,6 +67,8 @@ int gp_open(struct fig_env *e, const struct plan_output *o, struct gp_files *f);
 void gp_prelude(struct gp_files *f, int width, int height);
 /* Close both files (atomically) and render when asked. 0 ok, -1 error. */
 int gp_close(struct fig_env *e, const struct plan_output *o, struct gp_files *f);
+/* Draw an already written figure in the terminal (gnuplot dumb); -1 if it cannot. */
+int gp_preview(struct fig_env *e, const struct plan_output *o, FILE *out);
 /* Quote s as a gnuplot double-quoted string body (escapes " and \). */
 void gp_puts_quoted(FILE *fp, const char *s);
 /* Panels layout shared by the per-point figures. */

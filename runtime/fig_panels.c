@@ -298,6 +298,7 @@ int fig_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
     char *model = gp_model_words(g);
     fprintf(out, "%s: %s (%s)\n", o->figure ? o->figure : o->stem, model, fig_repeat_words(g));
     free(model);
+    gp_preview(e, o, out);
     if (!e->results) {   /* nothing in memory: point at the files instead */
         fprintf(out, "  see %s/%s.gp and %s.dat\n", e->outdir ? e->outdir : ".", o->stem, o->stem);
         return 0;

@@ -6,6 +6,7 @@
  * atomically; rendering goes to a temporary name that is then renamed. */
 #include <config.h>
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,10 @@ void gp_prelude(struct gp_files *f, int width, int height)
         "while (_i > 0 && _d[_i:_i] ne \"/\") { _i = _i - 1 }\n"
         "dir = _i > 0 ? _d[1:_i] : \"\"\n"
         "if (!exists(\"out\")) { out = dir.\"%s.\"._ext }\n"
-        "if (term eq \"dumb\") { set terminal dumb size 160,60 } else {\n"
+        "if (term eq \"dumb\") {\n"
+        "    eval sprintf(\"set terminal dumb size %%d,%%d enhanced %%s\", exists(\"cols\") ? cols : 160, \\\n"
+        "                 exists(\"rows\") ? rows : 60, exists(\"dumbcolor\") ? dumbcolor : \"\")\n"
+        "} else {\n"
         "    eval sprintf(\"set terminal %%s size %%d,%%d%%s\", term, %d, %d, \\\n"
         "                 term eq \"pngcairo\" ? \" enhanced font 'sans,10'\" : \"\")\n"
         "}\n"
@@ -314,4 +318,37 @@ void gp_dim_guides(FILE *fp)
         fprintf(fp, "set label \"%s\" at graph 0.99, first %.6f right offset 0,%.1f "
                 "font ',8' tc rgb '#555555'\n", g[i].what, g[i].y, g[i].dy);
     }
+}
+
+/* Draw an emitted figure in the terminal with gnuplot's dumb terminal, sized
+ * to the window, in colour when out is a colour terminal. */
+int gp_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
+{
+    if (!gp_available())
+        return -1;
+    char *path = xasprintf("%s/%s.gp", e->outdir, o->stem);
+    if (access(path, R_OK) != 0) {
+        free(path);
+        return -1;
+    }
+    int cols = 120, rows = 40;
+    struct winsize ws;
+    int tty = isatty(fileno(out));
+    if (tty && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 && ws.ws_row > 10) {
+        cols = ws.ws_col - 1;
+        rows = ws.ws_row - 4;
+    }
+    const char *t = getenv("TERM");
+    int colour = tty && !getenv("NO_COLOR") && t && strcmp(t, "dumb") != 0;
+    char *set = xasprintf("term='dumb'; out='/dev/stdout'; cols=%d; rows=%d; dumbcolor='%s'",
+                          cols, rows, colour ? "ansi256" : "mono");
+    char *argv[] = { (char *)gp_program(), "-e", set, path, NULL };
+    char *text = NULL;
+    int st = gp_run(argv, &text);
+    if (st == 0 && text)
+        fputs(text, out);
+    free(text);
+    free(set);
+    free(path);
+    return st == 0 ? 0 : -1;
 }
