@@ -19,6 +19,9 @@
  * compiler's generic 16-float vectors; the per-element operations and their
  * order are those of the plain loop, so every build computes the same. */
 typedef float kern_vf __attribute__((vector_size(64)));
+typedef float kern_vf8 __attribute__((vector_size(32)));
+typedef int32_t kern_vi8 __attribute__((vector_size(32)));
+typedef uint64_t kern_vq __attribute__((vector_size(64)));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
@@ -102,8 +105,7 @@ static uint64_t kern_geom(struct kern_sampler *sp)
     return g < 4e18 ? (uint64_t)g : (uint64_t)4e18;
 }
 
-/* Draw one example's present features into idx/val; returns their count. */
-static int kern_draw(struct kern_sampler *sp, int *idx, float *val)
+int kern_draw(struct kern_sampler *sp, int *idx, float *val)
 {
     int n = sp->n, c = 0;
     if (!sp->geometric) {
@@ -127,6 +129,46 @@ static int kern_draw(struct kern_sampler *sp, int *idx, float *val)
         sp->skip = kern_geom(sp);
     }
     sp->skip -= (uint64_t)n - pos;
+    return c;
+}
+
+/* Bernoulli-mode draw of one example straight into a dense row x[0..n):
+ * the same random words, used the same way, as kern_draw, but as a loop
+ * over the generator's buffer that vectorises. Returns the count present. */
+KERN_CLONES int kern_draw_dense(struct kern_sampler *sp, float *restrict x)
+{
+    struct rng *r = &sp->rng;
+    const int n = sp->n;
+    int i = 0, c = 0;
+    while (i < n) {
+        if (r->pos == RNG_BUF)
+            rng_refill(r);
+        int len = RNG_BUF - r->pos < n - i ? RNG_BUF - r->pos : n - i;
+        const uint64_t *restrict bw = r->buf + r->pos, *restrict thr = sp->thr + i;
+        float *restrict xo = x + i;
+        int j = 0;
+        for (; j + 8 <= len; j += 8) {
+            kern_vq v, t;
+            memcpy(&v, bw + j, sizeof v), memcpy(&t, thr + j, sizeof t);
+            kern_vq on = (kern_vq)((v & 0xffffffffu) < t);
+            kern_vf8 f = __builtin_convertvector(__builtin_convertvector(v >> 40, kern_vi8),
+                                                 kern_vf8) * (1.0f / 16777216.0f);
+            kern_vi8 m8 = __builtin_convertvector(on, kern_vi8);
+            f = (kern_vf8)((kern_vi8)f & m8);
+            memcpy(xo + j, &f, sizeof f);
+            for (int l = 0; l < 8; l++)
+                c -= m8[l];
+        }
+        for (; j < len; j++) {
+            uint64_t v = bw[j];
+            int on = (v & 0xffffffffu) < thr[j];
+            float f = (float)(int32_t)(v >> 40) * (1.0f / 16777216.0f);
+            xo[j] = on ? f : 0.0f;
+            c += on;
+        }
+        r->pos += len;
+        i += len;
+    }
     return c;
 }
 
@@ -195,8 +237,7 @@ KERN_INLINE void kern_example(const struct kern_model *md, int c, const int *idx
 }
 
 /* The all-zero example's contribution, added nzero times at once. */
-static void kern_zeros(const struct kern_model *md, long nzero, struct kern_ws *ws,
-                       struct kern_grad *g)
+void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct kern_grad *g)
 {
     if (nzero == 0)
         return;
@@ -205,17 +246,17 @@ static void kern_zeros(const struct kern_model *md, long nzero, struct kern_ws *
         float y = md->b[i];
         int on = md->kind == TRAIN_LINEAR || y > 0;
         float e = on ? y : 0;
-        ws->lossv[i] += cnt * (md->imp[i] * e * e);
+        lossv[i] += cnt * (md->imp[i] * e * e);
         g->gb[i] += on ? cnt * (md->imp[i] * e) : 0;
     }
 }
 
-static void kern_finish(const struct kern_model *md, struct kern_ws *ws, struct kern_grad *g)
+void kern_loss_fold(int n, float *lossv, struct kern_grad *g)
 {
     double s = 0;
-    for (int i = 0; i < md->n; i++) {
-        s += ws->lossv[i];
-        ws->lossv[i] = 0;
+    for (int i = 0; i < n; i++) {
+        s += lossv[i];
+        lossv[i] = 0;
     }
     g->loss_sum += s;
 }
@@ -231,8 +272,8 @@ KERN_CLONES void kern_step(const struct kern_model *md, struct kern_sampler *sp,
         else
             kern_example(md, c, ws->idx, ws->val, ws, g);
     }
-    kern_zeros(md, nzero, ws, g);
-    kern_finish(md, ws, g);
+    kern_empty(md, nzero, ws->lossv, g);
+    kern_loss_fold(md->n, ws->lossv, g);
 }
 
 KERN_CLONES void kern_batch(const struct kern_model *md, const float *X, int batch,
@@ -251,6 +292,6 @@ KERN_CLONES void kern_batch(const struct kern_model *md, const float *X, int bat
         else
             kern_example(md, c, ws->idx, ws->val, ws, g);
     }
-    kern_zeros(md, nzero, ws, g);
-    kern_finish(md, ws, g);
+    kern_empty(md, nzero, ws->lossv, g);
+    kern_loss_fold(md->n, ws->lossv, g);
 }

@@ -64,10 +64,38 @@ void kern_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
 void kern_batch(const struct kern_model *md, const float *X, int batch,
                 struct kern_ws *ws, struct kern_grad *g);
 
+/* Draw one example's present features into idx/val; returns their count. */
+int kern_draw(struct kern_sampler *sp, int *idx, float *val);
+/* The same draw (Bernoulli mode only) written densely into x[0..n). */
+int kern_draw_dense(struct kern_sampler *sp, float *x);
+/* Add nzero all-zero examples (output = bias) to lossv and the bias gradient. */
+void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct kern_grad *g);
+/* Move the per-feature loss sums into g->loss_sum, zeroing lossv. */
+void kern_loss_fold(int n, float *lossv, struct kern_grad *g);
+
+/* Large models (kern_gemm.c): non-empty examples gathered into blocks whose
+ * decoder and gradients are matrix products (BLAS). */
+#define KERN_GEMM_MIN_NM 2048
+struct kern_gws {
+    int n, m, mp;               /* mp: m rounded up to 16 */
+    float *Wp, *gWp;            /* [n*mp] padded W and its gradient */
+    float *X, *Y;               /* [GEMM_ROWS*n] dense inputs; outputs, then dY */
+    float *H, *Hpre, *dH;       /* [GEMM_ROWS*mp] */
+    float *xrow, *lossv, *val;  /* [n], [n], [GEMM_ROWS*n] */
+    int *idx, *rowptr;          /* sparse inputs of the block (CSR) */
+};
+int kern_gemm_applies(const struct kern_model *md);
+void kern_gws_init(struct kern_gws *w, int n, int m);
+void kern_gws_free(struct kern_gws *w);
+void kern_gemm_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+                    struct kern_gws *w, struct kern_grad *g);
+void kern_gemm_batch(const struct kern_model *md, const float *X, int batch,
+                     struct kern_gws *w, struct kern_grad *g);
+
 /* Small models (n <= KERN_VX_MAXN): 16 examples at a time in SIMD lanes,
  * one Bernoulli draw per element, independent of sparsity. */
 #define KERN_VX_MAXN 64
-#define KERN_VX_MIN_NNZ 0.5 /* expected present features per example */
+#define KERN_VX_MIN_NNZ 0.15 /* expected present features per example */
 int kern_vx_applies(const struct kern_model *md, const double *density);
 void kern_vx_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
                   struct kern_grad *g);

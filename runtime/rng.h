@@ -11,6 +11,7 @@
 #define TMSL_RNG_H
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #define RNG_LANES 8
 #define RNG_BUF 256
@@ -38,26 +39,30 @@ static inline void rng_seed(struct rng *r, uint64_t seed)
     r->pos = RNG_BUF;
 }
 
-/* Advance all lanes RNG_BUF / RNG_LANES times. Written lane-wise so that the
- * inner loop is plain element-wise integer arithmetic. */
-static inline void rng_refill(struct rng *r)
+/* Advance all lanes RNG_BUF / RNG_LANES times. The lanes are one vector of
+ * the compiler's generic type, so every build does the same element-wise
+ * integer arithmetic at whatever width the target offers. */
+typedef uint64_t rng_vq __attribute__((vector_size(8 * RNG_LANES)));
+static inline __attribute__((always_inline)) void rng_refill(struct rng *r)
 {
-    uint64_t *restrict s0 = r->s[0], *restrict s1 = r->s[1];
-    uint64_t *restrict s2 = r->s[2], *restrict s3 = r->s[3];
+    rng_vq s0, s1, s2, s3;
+    memcpy(&s0, r->s[0], sizeof s0), memcpy(&s1, r->s[1], sizeof s1);
+    memcpy(&s2, r->s[2], sizeof s2), memcpy(&s3, r->s[3], sizeof s3);
     for (int it = 0; it < RNG_BUF / RNG_LANES; it++) {
-        uint64_t *restrict out = r->buf + it * RNG_LANES;
-        for (int l = 0; l < RNG_LANES; l++) {
-            uint64_t x = s1[l] * 5;
-            out[l] = ((x << 7) | (x >> 57)) * 9;
-            uint64_t t = s1[l] << 17;
-            s2[l] ^= s0[l];
-            s3[l] ^= s1[l];
-            s1[l] ^= s2[l];
-            s0[l] ^= s3[l];
-            s2[l] ^= t;
-            s3[l] = (s3[l] << 45) | (s3[l] >> 19);
-        }
+        rng_vq x = s1 + (s1 << 2); /* * 5 and * 9 as shifts: no 64-bit multiply needed */
+        rng_vq rot = (x << 7) | (x >> 57);
+        rng_vq out = rot + (rot << 3);
+        memcpy(r->buf + it * RNG_LANES, &out, sizeof out);
+        rng_vq t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 45) | (s3 >> 19);
     }
+    memcpy(r->s[0], &s0, sizeof s0), memcpy(r->s[1], &s1, sizeof s1);
+    memcpy(r->s[2], &s2, sizeof s2), memcpy(r->s[3], &s3, sizeof s3);
     r->pos = 0;
 }
 

@@ -4,6 +4,8 @@
  * 2. Every fast kernel matches the reference on random shapes, densities and
  *    batch sizes: loss and gradient within 1e-4 of the largest gradient
  *    entry (float32 arithmetic against double).
+ *    The BLAS kernel also on multi-block batches, and its dense draw
+ *    against the general draw (exactly equal examples).
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -59,7 +61,8 @@ static void test_fd(enum train_kind kind)
        train_kind_name(kind), worst);
 }
 
-/* Compare one fast kernel (vx = 1: vectorised, 0: general) to the reference. */
+/* Compare one fast kernel (vx = 1: vectorised, 0: general, 2: BLAS) to the
+ * reference. */
 static double kernel_err(enum train_kind kind, int n, int m, int batch, double p, int vx)
 {
     double *W = xmalloc(sizeof(double) * n * m), *b = xmalloc(sizeof(double) * n);
@@ -84,7 +87,12 @@ static double kernel_err(enum train_kind kind, int n, int m, int batch, double p
     struct kern_grad g = {fgW, fgb, 0};
     struct kern_ws ws;
     kern_ws_init(&ws, n, m);
-    if (vx)
+    if (vx == 2) {
+        struct kern_gws gws;
+        kern_gws_init(&gws, n, m);
+        kern_gemm_batch(&md, Xf, batch, &gws, &g);
+        kern_gws_free(&gws);
+    } else if (vx)
         kern_vx_batch(&md, Xf, batch, &g);
     else
         kern_batch(&md, Xf, batch, &ws, &g);
@@ -108,7 +116,7 @@ static void test_kernels(void)
     static const double dens[] = {1, 0.3, 0.05, 0.001};
     static const int batches[] = {1, 37, 64};
     for (int kind = 0; kind < 3; kind++)
-        for (int vx = 0; vx < 2; vx++) {
+        for (int vx = 0; vx < 3; vx++) {
             double worst = 0;
             int cases = 0;
             for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -120,8 +128,80 @@ static void test_kernels(void)
                         worst = fmax(worst, kernel_err(kind, n, m, batches[bi], dens[d], vx));
             }
             ok(worst < 1e-4, "%s kernel, %s: matches reference on %d cases (worst %.2g)",
-               vx ? "vectorised" : "general", train_kind_name(kind), cases, worst);
+               vx == 2 ? "BLAS" : vx ? "vectorised" : "general", train_kind_name(kind), cases,
+               worst);
         }
+}
+
+/* The BLAS kernel on blocks of several GEMM rows (batch 300), large shapes:
+ * against the reference, tolerance 1e-4 of the largest gradient entry. */
+static void test_gemm_large(void)
+{
+    static const double dens[] = {1, 0.2, 0.06, 0.01, 0.001};
+    for (int kind = 0; kind < 3; kind++) {
+        double worst = 0;
+        for (int d = 0; d < 5; d++)
+            worst = fmax(worst, kernel_err(kind, 150, 30, 300, dens[d], 2));
+        ok(worst < 1e-4, "BLAS kernel, %s, n=150 m=30 batch 300: matches reference (worst %.2g)",
+           train_kind_name(kind), worst);
+    }
+}
+
+/* Sampling: the dense draw yields exactly the general draw's examples, and
+ * the BLAS step, fed by the same stream, matches the general step's
+ * gradient (tolerance 1e-4 of the largest entry; only rounding differs). */
+static void test_gemm_step(double p)
+{
+    const int n = 120, m = 20, batch = 200;
+    double d[120];
+    float *W = xmalloc(sizeof(float) * n * m), *WT = xmalloc(sizeof(float) * n * m);
+    float b[120], imp[120], x[120], val[120], gW1[2400], gW2[2400], gb1[120], gb2[120];
+    int idx[120];
+    for (int i = 0; i < n; i++) {
+        d[i] = p;
+        b[i] = (float)(unif() * 0.4 - 0.2);
+        imp[i] = (float)pow(0.99, i);
+    }
+    for (int j = 0; j < n * m; j++)
+        W[j] = (float)(unif() * 0.4 - 0.2);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++)
+            WT[k * n + i] = W[i * m + k];
+    struct kern_sampler s1, s2;
+    kern_sampler_init(&s1, 5, n, d);
+    kern_sampler_init(&s2, 5, n, d);
+    int same = 1;
+    for (int e = 0; e < 50 && !s1.geometric; e++) {
+        int c = kern_draw(&s1, idx, val), c2 = kern_draw_dense(&s2, x), t = 0;
+        same &= c == c2;
+        for (int i = 0; i < n; i++)
+            if (t < c && idx[t] == i)
+                same &= x[i] == val[t++];
+            else
+                same &= x[i] == 0;
+    }
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp};
+    struct kern_grad g1 = {gW1, gb1, 0}, g2 = {gW2, gb2, 0};
+    memset(gW1, 0, sizeof gW1), memset(gW2, 0, sizeof gW2);
+    memset(gb1, 0, sizeof gb1), memset(gb2, 0, sizeof gb2);
+    struct kern_ws ws;
+    struct kern_gws gws;
+    kern_ws_init(&ws, n, m);
+    kern_gws_init(&gws, n, m);
+    kern_step(&md, &s1, batch, &ws, &g1);
+    kern_gemm_step(&md, &s2, batch, &gws, &g2);
+    double big = 1e-3, err = fabs(g1.loss_sum - g2.loss_sum) / fmax(g1.loss_sum, 1e-3);
+    for (int j = 0; j < n * m; j++)
+        big = fmax(big, fabs(gW1[j]));
+    for (int j = 0; j < n * m; j++)
+        err = fmax(err, fabs(gW1[j] - gW2[j]) / big);
+    for (int i = 0; i < n; i++)
+        err = fmax(err, fabs(gb1[i] - gb2[i]) / big);
+    ok(same && err < 1e-4, "BLAS step p=%g: same draws as the general step, gradient within "
+       "%.2g", p, err);
+    kern_ws_free(&ws), kern_gws_free(&gws);
+    kern_sampler_free(&s1), kern_sampler_free(&s2);
+    free(W), free(WT);
 }
 
 static void metrics_case(const char *what, const float *W, int n, int m, const double *norm,
@@ -171,6 +251,10 @@ int main(void)
     test_fd(TRAIN_RELU);
     test_fd(TRAIN_RELU_HIDDEN);
     test_kernels();
+    test_gemm_large();
+    test_gemm_step(1);
+    test_gemm_step(0.3);
+    test_gemm_step(0.01);
     test_metrics();
     return done_testing();
 }
