@@ -1,5 +1,5 @@
 # tests/lang.mk: front-end tests: unit tests, golden outputs, fuzzing, doc examples.
-LANG_TEST_LIBS = libtmsl_lang.a libtmsl_train.a -lm
+LANG_TEST_LIBS = libtmsl_lang.a libtmsl_train.a $(OPENBLAS_LIBS) -lm
 check_PROGRAMS += tests/unit/test_lexer tests/unit/test_parser tests/unit/test_plan \
 	tests/fuzz_front
 tests_unit_test_lexer_SOURCES = tests/unit/test_lexer.c tests/tap.h
