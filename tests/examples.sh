@@ -50,7 +50,7 @@ grep -q 'represented' "$tmp/section2.out"; say $? "section2: the table is printe
 run section3 "section 3's phase diagrams agree with theory" -D points=10 -D repeats=4 -D steps=4000
 has section3 n2-phase.gp n3-phase.gp
 run section4 "section 4: dimensions per feature stick at 1/2" \
-    -D features=60 -D dims=6 -D points=10 -D steps=4000
+    -D features=200 -D dims=20 -D points=20 -D steps=4000
 has section4 dims.gp dimensionality.gp
 
 if [ -n "${GNUPLOT:-}" ] && command -v "$GNUPLOT" >/dev/null 2>&1; then
