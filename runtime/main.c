@@ -2,8 +2,11 @@
  * tmsl [options] FILE...  parses, checks and plans every file first (so a
  * typo in the last file costs no training), then runs the plans in order.
  * With no FILE it opens the REPL on a terminal, or runs standard input as a
- * script when that is a pipe. Exit status: 0 ok, 1 a run or expectation
- * failed, 2 usage or script error, 130 interrupted. */
+ * script when that is a pipe. `tmsl merge DIR...` joins the outputs of
+ * shards (--shard I/N, or a Slurm job array). Under mpirun (an MPI build)
+ * every rank trains a slice of each plan and rank 0 writes the outputs.
+ * Exit status: 0 ok, 1 a run or expectation failed, 2 usage or script
+ * error, 130 interrupted. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,7 +21,11 @@
 #include "figures.h"
 #include "front.h"
 #include "repl.h"
+#include "shard.h"
 #include "util.h"
+#ifdef HAVE_MPI
+#include "ranks.h"
+#endif
 
 struct cli {
     struct front_options fo;
@@ -26,7 +33,7 @@ struct cli {
     const char **over_name, **over_value;
     int nover;
     const char *outdir;
-    int dry_run, interactive;
+    int dry_run, interactive, merge, have_shard;
     char **files;
     int nfiles;
 };
@@ -34,6 +41,7 @@ struct cli {
 static void usage(FILE *fp)
 {
     fputs("usage: tmsl [options] [FILE...]\n"
+          "       tmsl merge [options] DIR... [-o OUT]\n"
           "Run tmsl scripts (toy models of superposition experiments).\n"
           "With no FILE: an interactive session on a terminal, else read standard input.\n"
           "FILE '-' reads standard input.\n\n"
@@ -47,10 +55,26 @@ static void usage(FILE *fp)
           "      --format F       table format: text, csv or jsonl (default text)\n"
           "      --no-render      write gnuplot scripts and data but do not run gnuplot\n"
           "      --fail-fast      stop at the first failed run\n"
+          "      --force          retrain every run, even those in DIR/runs\n"
+          "      --shard I/N      train only shard I of N of each plan and write\n"
+          "                       DIR/shard-I-of-N.manifest, no figures (default in a\n"
+          "                       Slurm job array: from SLURM_ARRAY_TASK_ID/_COUNT/_MIN)\n"
+          "      --save-every SEC write finished runs to DIR/runs at least every SEC\n"
+          "                       seconds of training (default 2; 0: every round)\n"
           "  -q, --quiet          no progress or notes on stderr\n"
           "  -i, --interactive    run the files, then stay in an interactive session\n"
           "  -h, --help           show this help\n"
           "  -V, --version        show the version\n\n"
+          "Finished runs are kept in DIR/runs: running a script again trains only\n"
+          "what is missing, and an interrupted sweep resumes where it stopped.\n"
+          "'tmsl merge DIR...' checks that the shards in DIR... ran the same script and\n"
+          "cover the whole plan, then writes its figures, tables and runs.jsonl to OUT\n"
+          "(default: the first DIR) without training.\n"
+#ifdef HAVE_MPI
+          "This tmsl is built with MPI: 'mpirun -np K tmsl FILE' splits each plan\n"
+          "across K ranks; rank 0 writes the outputs.\n"
+#endif
+          "\n"
           "exit status: 0 ok, 1 a run or expectation failed, 2 usage or script error,\n"
           "130 interrupted\n", fp);
 }
@@ -101,7 +125,19 @@ static int parse_format(const char *s, int *out)
     return 0;
 }
 
-enum { OPT_SEED = 256, OPT_FORMAT, OPT_NO_RENDER, OPT_FAIL_FAST };
+enum { OPT_SEED = 256, OPT_FORMAT, OPT_NO_RENDER, OPT_FAIL_FAST, OPT_FORCE, OPT_SHARD,
+       OPT_SAVE_EVERY };
+
+static int parse_save_every(struct cli *c, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0 && v <= 86400))
+        return usage_error("--save-every expects seconds from 0 to 86400, got '%s'", s);
+    c->eo.save_every = v;
+    return 0;
+}
 
 /* Returns -1 to continue, else an exit status. */
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -112,13 +148,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
         { "format", required_argument, NULL, OPT_FORMAT },
         { "no-render", no_argument, NULL, OPT_NO_RENDER },
         { "fail-fast", no_argument, NULL, OPT_FAIL_FAST }, { "quiet", no_argument, NULL, 'q' },
+        { "force", no_argument, NULL, OPT_FORCE }, { "shard", required_argument, NULL, OPT_SHARD },
+        { "save-every", required_argument, NULL, OPT_SAVE_EVERY },
         { "interactive", no_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
     };
     long v;
     int ch;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+o:D:j:nqihV", longs, NULL)) != -1) {
+    /* Scripts stop option parsing (options after them are theirs to ignore);
+     * merge takes -o OUT after its directories too. */
+    const char *shorts = c->merge ? "o:D:j:nqihV" : "+o:D:j:nqihV";
+    while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (ch) {
         case 'o': c->outdir = optarg; break;
         case 'D': if (add_override(c, optarg)) return 2; break;
@@ -144,13 +185,25 @@ static int parse_args(struct cli *c, int argc, char **argv)
             break;
         case OPT_NO_RENDER: c->eo.render = 0; break;
         case OPT_FAIL_FAST: c->eo.fail_fast = 1; break;
+        case OPT_FORCE: c->eo.force = 1; break;
+        case OPT_SHARD:
+            if (shard_parse(optarg, &c->eo.shard_index, &c->eo.shard_count))
+                return usage_error("--shard expects I/N with 1 <= I <= N, got '%s'", optarg);
+            c->have_shard = 1;
+            break;
+        case OPT_SAVE_EVERY:
+            if (parse_save_every(c, optarg))
+                return 2;
+            break;
         case 'q': c->eo.quiet = 1; break;
         case 'i': c->interactive = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("tmsl %s\n", PACKAGE_VERSION); return 0;
         default:
-            if (optopt && strchr("oDj", optopt))
+            if (optopt > 0 && optopt < 256 && strchr("oDj", optopt))
                 return usage_error("option '-%s' needs a value", (char[]){ (char)optopt, 0 });
+            if (optopt >= 256)
+                return usage_error("option '%s' needs a value", argv[optind - 1]);
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
@@ -185,22 +238,29 @@ static char *exe_dir(void)
     return xstrdup(buf);
 }
 
-/* Load every file into a plan; returns 0 or 2 (errors already reported). */
-static int load_files(struct cli *c, struct front *f, struct diag *d, struct plan *plans)
+/* Load every file into a plan, keeping its text and path for shard
+ * manifests; returns 0 or 2 (errors already reported). */
+static int load_files(struct cli *c, struct front *f, struct diag *d, struct plan *plans,
+                      struct exec_source *src)
 {
     int status = 0;
     for (int i = 0; i < c->nfiles; i++) {
         const char *name = c->files[i];
-        size_t len;
-        char *text = util_read_file(name, &len);
+        int is_stdin = strcmp(name, "-") == 0;
+        char *text = util_read_file(is_stdin ? "/dev/stdin" : name, &src[i].len);
         if (!text) {
             diag_error(d, NULL, "cannot read '%s': %s", name, strerror(errno));
             status = 2;
             continue;
         }
-        if (front_load(f, strcmp(name, "-") == 0 ? "<stdin>" : name, text, len, 1, &plans[i]))
+        char *abs = is_stdin ? NULL : realpath(name, NULL);
+        src[i] = (struct exec_source){ is_stdin ? "<stdin>" : name, abs ? abs : xstrdup(""),
+                                       text, src[i].len, c->nover,
+                                       (const char *const *)c->over_name,
+                                       (const char *const *)c->over_value, c->fo.have_seed,
+                                       c->fo.seed };
+        if (front_load(f, src[i].name, text, src[i].len, 1, &plans[i]))
             status = 2;
-        free(text);
     }
     if (status == 0 && front_unused_overrides(f, 1) > 0)
         status = 2;
@@ -217,7 +277,8 @@ static int worse(int a, int b)
 static int run_files(struct cli *c, struct front *f, struct diag *d, struct exec_store *s)
 {
     struct plan *plans = xcalloc((size_t)c->nfiles, sizeof *plans);
-    int status = load_files(c, f, d, plans);
+    struct exec_source *src = xcalloc((size_t)c->nfiles, sizeof *src);
+    int status = load_files(c, f, d, plans, src);
     for (int i = 0; status == 0 && i < c->nfiles; i++) {
         if (c->dry_run) {
             if (c->nfiles > 1)
@@ -228,57 +289,162 @@ static int run_files(struct cli *c, struct front *f, struct diag *d, struct exec
         char *dir = c->outdir ? xstrdup(c->outdir) : default_outdir(c->files[i]);
         c->eo.outdir = dir;
         c->eo.script = c->files[i];
+        c->eo.source = &src[i];
         status = worse(status, exec_plan(s, &plans[i], d, &c->eo));
+        c->eo.source = NULL;
         free(dir);
         if (status == 130)
             break;
     }
-    for (int i = 0; i < c->nfiles; i++)
+    for (int i = 0; i < c->nfiles; i++) {
         plan_free(&plans[i]);
+        free((char *)src[i].text);
+        free((char *)src[i].path);
+    }
+    free(src);
     free(plans);
     return status;
 }
 
-int main(int argc, char **argv)
+/* Options that make no sense for `tmsl merge`; 0 or a usage error. */
+static int check_merge_args(const struct cli *c)
 {
-    struct cli c;
-    memset(&c, 0, sizeof c);
-    c.eo.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (c.eo.threads < 1)
-        c.eo.threads = 1;
-    c.eo.render = 1;
-    c.eo.out = stdout;
-    c.eo.msg = stderr;
-    int status = parse_args(&c, argc, argv);
+    if (c->nfiles == 0)
+        return usage_error("%s", "merge expects at least one shard directory");
+    if (c->nover || c->fo.have_seed || c->have_shard || c->dry_run || c->interactive ||
+        c->eo.force)
+        return usage_error("%s", "merge takes only -o, -j, -q, --format and --no-render");
+    return 0;
+}
+
+/* Shard from a Slurm job array when --shard was not given; 0 or 2. */
+static int slurm_defaults(struct cli *c)
+{
+    if (c->have_shard)
+        return 0;
+    int r = shard_from_slurm(&c->eo.shard_index, &c->eo.shard_count);
+    if (r < 0)
+        return usage_error("%s", "inconsistent SLURM_ARRAY_TASK_* variables; give --shard I/N");
+    if (r > 0 && !c->eo.quiet)
+        fprintf(stderr, "tmsl: shard %d/%d (from SLURM_ARRAY_TASK_ID)\n", c->eo.shard_index,
+                c->eo.shard_count);
+    return 0;
+}
+
+/* Under mpirun, split plans across ranks; only rank 0 talks. */
+static int start_ranks(int *argc, char ***argv, int *rank, int *nranks)
+{
+    *rank = 0;
+    *nranks = 1;
+#ifdef HAVE_MPI
+    if (mpi_start(argc, argv, rank, nranks) != 0) {
+        fprintf(stderr, "tmsl: error: cannot start MPI\n");
+        return 2;
+    }
+#else
+    (void)argc;
+    (void)argv;
+#endif
+    return 0;
+}
+
+static void stop_ranks(void)
+{
+#ifdef HAVE_MPI
+    mpi_stop();
+#endif
+}
+
+static int merge_main(struct cli *c, const char *xdir)
+{
+    struct diag *d = diag_new(stderr);
+    exec_install_sigint();
+    c->eo.outdir = c->outdir;
+    int status = exec_merge(c->nfiles, c->files, xdir, d, &c->eo);
+    diag_free(d);
+    return status;
+}
+
+static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
+{
+    c->eo.rank = rank;
+    c->eo.nranks = nranks;
+    c->eo.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (c->eo.threads < 1)
+        c->eo.threads = 1;
+    c->eo.render = 1;
+    c->eo.save_every = 2;
+    c->eo.out = stdout;
+    c->eo.msg = stderr;
+    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+        c->merge = 1;
+        argc--;
+        argv++;
+    }
+    int status = parse_args(c, argc, argv);
     if (status >= 0)
+        return status;
+    if (rank != 0)
+        c->eo.quiet = 1;
+    if (c->merge || nranks > 1)
+        c->eo.shard_count = 0;   /* ranks split plans on their own */
+    if (c->merge) {
+        if ((status = check_merge_args(c)) != 0)
+            return status;
+        char *xdir = exe_dir();
+        status = merge_main(c, xdir);
+        free(xdir);
+        return status;
+    }
+    if (nranks <= 1 && (status = slurm_defaults(c)) != 0)
         return status;
     static char stdin_name[] = "-";
     static char *stdin_files[] = { stdin_name };
     int tty = isatty(STDIN_FILENO);
-    if (c.nfiles == 0 && !tty) {
-        c.files = stdin_files;
-        c.nfiles = 1;
+    if (c->nfiles == 0 && !tty) {
+        c->files = stdin_files;
+        c->nfiles = 1;
     }
     char *xdir = exe_dir();
-    c.fo.nover = c.nover;
-    c.fo.over_name = c.over_name;
-    c.fo.over_value = c.over_value;
-    c.fo.exe_dir = xdir;
+    c->fo.nover = c->nover;
+    c->fo.over_name = c->over_name;
+    c->fo.over_value = c->over_value;
+    c->fo.exe_dir = xdir;
     struct diag *d = diag_new(stderr);
-    struct front *f = front_new(d, &c.fo);
+    struct front *f = front_new(d, &c->fo);
     struct exec_store *s = exec_store_new();
     exec_install_sigint();
-    status = c.nfiles > 0 ? run_files(&c, f, d, s) : 0;
-    if ((c.nfiles == 0 || c.interactive) && status != 130 && !c.dry_run) {
-        c.eo.outdir = c.outdir ? c.outdir : "out/repl";
-        c.eo.script = "<repl>";
-        status = worse(status, repl_run(f, s, d, &c.eo));
+    status = c->nfiles > 0 ? run_files(c, f, d, s) : 0;
+    if ((c->nfiles == 0 || c->interactive) && status != 130 && !c->dry_run && c->eo.nranks <= 1) {
+        c->eo.outdir = c->outdir ? c->outdir : "out/repl";
+        c->eo.script = "<repl>";
+        status = worse(status, repl_run(f, s, d, &c->eo));
     }
     exec_store_free(s);
     front_free(f);
     diag_free(d);
     free(xdir);
+    return status;
+}
+
+/* The whole command line; owns what parsing allocates, on every path. */
+static int tmsl_main(int argc, char **argv, int rank, int nranks)
+{
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    int status = tmsl_body(&c, argc, argv, rank, nranks);
     free(c.over_name);
     free(c.over_value);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    int rank, nranks;
+    int status = start_ranks(&argc, &argv, &rank, &nranks);
+    if (status != 0)
+        return status;
+    status = tmsl_main(argc, argv, rank, nranks);
+    stop_ranks();
     return status;
 }

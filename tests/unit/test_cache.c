@@ -1,0 +1,223 @@
+/* tests/unit/test_cache.c: the run cache's format. Records written to a
+ * segment read back bit for bit; a flipped byte, a truncated tail, a foreign
+ * file and a wrong version are each detected, counted and skipped, and the
+ * records around the damage still read. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "../tap.h"
+#include "util.h"
+
+enum { NREC = 5 };
+
+static void make_result(struct train_result *r, int n, int m, int ncurve, int failed, int seed)
+{
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    r->m = m;
+    r->W = malloc(sizeof(float) * (size_t)(n * m));
+    r->b = malloc(sizeof(float) * (size_t)n);
+    for (int i = 0; i < n * m; i++)
+        r->W[i] = (float)(seed * 0.37 + i * 0.011);
+    for (int i = 0; i < n; i++)
+        r->b[i] = (float)(-seed * 0.5 + i);
+    r->final_loss = 0.125 + seed;
+    r->ncurve = ncurve;
+    r->curve_step = malloc(sizeof(int) * (size_t)(ncurve ? ncurve : 1));
+    r->curve_loss = malloc(sizeof(double) * (size_t)(ncurve ? ncurve : 1));
+    for (int i = 0; i < ncurve; i++) {
+        r->curve_step[i] = 100 * i;
+        r->curve_loss[i] = 1.0 / (i + 1.0 + seed);
+    }
+    if (failed) {
+        r->failed = 1;
+        r->fail_step = 17;
+        strcpy(r->fail_reason, "loss is not finite");
+    }
+}
+
+struct seen {
+    int count;
+    uint64_t ids[64];
+    struct train_result res[64];
+};
+
+static int collect(void *ctx, const struct cache_rec *rec)
+{
+    struct seen *s = ctx;
+    if (s->count < 64) {
+        s->ids[s->count] = rec->id;
+        cache_rec_to_result(rec, &s->res[s->count]);
+    }
+    s->count++;
+    return 0;
+}
+
+static void seen_free(struct seen *s)
+{
+    for (int i = 0; i < s->count && i < 64; i++)
+        train_result_free(&s->res[i]);
+    s->count = 0;
+}
+
+static int same_result(const struct train_result *a, const struct train_result *b, int curve)
+{
+    if (a->n != b->n || a->m != b->m || a->failed != b->failed || a->final_loss != b->final_loss)
+        return 0;
+    if (memcmp(a->W, b->W, sizeof(float) * (size_t)(a->n * a->m)) ||
+        memcmp(a->b, b->b, sizeof(float) * (size_t)a->n))
+        return 0;
+    if (a->failed && (a->fail_step != b->fail_step || strcmp(a->fail_reason, b->fail_reason)))
+        return 0;
+    if (!curve)
+        return b->ncurve == 0;
+    if (a->ncurve != b->ncurve)
+        return 0;
+    for (int i = 0; i < a->ncurve; i++)
+        if (a->curve_step[i] != b->curve_step[i] || a->curve_loss[i] != b->curve_loss[i])
+            return 0;
+    return 1;
+}
+
+/* The single segment file in dir, or NULL. */
+static char *only_segment(const char *dir)
+{
+    char *cmd = xasprintf("ls %s/*.tmr 2>/dev/null | head -n 1", dir);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    char line[4096] = "";
+    if (!p || !fgets(line, sizeof line, p)) {
+        if (p)
+            pclose(p);
+        return NULL;
+    }
+    pclose(p);
+    line[strcspn(line, "\n")] = '\0';
+    return xstrdup(line);
+}
+
+static void test_ids(void)
+{
+    uint64_t v;
+    ok(cache_parse_id("00000000000000ff", &v) == 0 && v == 255, "parse a 16-digit id");
+    ok(cache_parse_id("0123456789ABCDEF", &v) == 0 && v == 0x0123456789abcdefULL,
+       "parse upper-case hex");
+    ok(cache_parse_id("0123", &v) != 0, "reject a short id");
+    ok(cache_parse_id("0123456789abcdefg", &v) != 0, "reject a long id");
+    ok(cache_parse_id("0123456789abcdeg", &v) != 0, "reject a non-hex digit");
+}
+
+int main(void)
+{
+    test_ids();
+    char tmpl[] = "/tmp/tmsl-cache-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    if (!dir) {
+        ok(0, "make a temporary directory");
+        return done_testing();
+    }
+    char *runs = xasprintf("%s/runs", dir);
+    struct train_result in[NREC];
+    const struct train_result *ptr[NREC];
+    uint64_t ids[NREC];
+    for (int i = 0; i < NREC; i++) {
+        make_result(&in[i], 2 + i, 1 + i % 3, i == 1 ? 0 : 4, i == 3, i);
+        ptr[i] = &in[i];
+        ids[i] = 0x1000 + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+    }
+
+    struct seen s = { 0 };
+    struct cache_stats st = { 0 };
+    ok(cache_scan(runs, collect, &s, &st) == 0 && s.count == 0, "a missing directory is empty");
+
+    ok(cache_write_segment(runs, NREC, ids, ptr, 1) == 0, "write a segment");
+    char *seg = only_segment(runs);
+    ok(seg != NULL, "the segment has a .tmr name");
+    ok(cache_scan(runs, collect, &s, &st) == 0, "scan it");
+    is_int(s.count, NREC, "every record reads back");
+    is_int((int)st.bad, 0, "no record is counted bad");
+    int same = s.count == NREC;
+    for (int i = 0; same && i < NREC; i++)
+        same = s.ids[i] == ids[i] && same_result(&in[i], &s.res[i], 1);
+    ok(same, "ids, W, b, loss, curves and fail reasons are bit-identical");
+    seen_free(&s);
+
+    /* Flip one byte in the payload of record 2. */
+    size_t len = 0;
+    char *bytes = seg ? util_read_file(seg, &len) : NULL;
+    size_t off2 = cache_record_size(&in[0], 1) + cache_record_size(&in[1], 1);
+    if (bytes && len > off2 + 70) {
+        bytes[off2 + 70] ^= 0x40;
+        util_write_file(seg, bytes, len);
+    }
+    memset(&st, 0, sizeof st);
+    cache_scan(runs, collect, &s, &st);
+    is_int(s.count, NREC - 1, "a flipped byte loses exactly its record");
+    is_int((int)st.bad, 1, "and is counted once");
+    int found2 = 0;
+    for (int i = 0; i < s.count; i++)
+        found2 |= s.ids[i] == ids[2];
+    ok(!found2, "the damaged record is never returned");
+    seen_free(&s);
+
+    /* Truncate inside the last record. */
+    if (bytes) {
+        bytes[off2 + 70] ^= 0x40;
+        util_write_file(seg, bytes, len - 12);
+    }
+    memset(&st, 0, sizeof st);
+    cache_scan(runs, collect, &s, &st);
+    is_int(s.count, NREC - 1, "a truncated tail loses only the last record");
+    ok(st.bad == 1 && s.ids[s.count - 1] == ids[NREC - 2], "the truncation is detected");
+    seen_free(&s);
+
+    /* A wrong version reads as damage too. */
+    if (bytes) {
+        uint32_t v = 99;
+        memcpy(bytes + 4, &v, 4);
+        util_write_file(seg, bytes, len);
+    }
+    memset(&st, 0, sizeof st);
+    cache_scan(runs, collect, &s, &st);
+    is_int(s.count, NREC - 1, "a record of another version is skipped");
+    seen_free(&s);
+    free(bytes);
+
+    /* Foreign files: a non-segment name is ignored; garbage in a segment is damage. */
+    char *junk = xasprintf("%s/notes.txt", runs);
+    util_write_file(junk, "hello", 5);
+    char *garbage = xasprintf("%s/zz-garbage.tmr", runs);
+    util_write_file(garbage, "TMR1 this is not a record at all, honestly......", 48);
+    memset(&st, 0, sizeof st);
+    cache_scan(runs, collect, &s, &st);
+    ok(s.count == NREC - 1 && st.bad == 2 && st.files == 2,
+       "other files are not read; a garbage segment is damage");
+    seen_free(&s);
+
+    /* Dropping curves keeps everything else. */
+    if (seg)
+        unlink(seg);
+    unlink(garbage);
+    ok(cache_write_segment(runs, NREC, ids, ptr, 0) == 0, "write a segment without curves");
+    memset(&st, 0, sizeof st);
+    cache_scan(runs, collect, &s, &st);
+    same = s.count == NREC;
+    for (int i = 0; same && i < NREC; i++)
+        same = s.ids[i] == ids[i] && same_result(&in[i], &s.res[i], 0);
+    ok(same, "without curves the rest is bit-identical");
+    seen_free(&s);
+
+    char *cmd = xasprintf("rm -rf %s", dir);
+    if (system(cmd) != 0)
+        tap_diag("could not remove %s", dir);
+    free(cmd);
+    for (int i = 0; i < NREC; i++)
+        train_result_free(&in[i]);
+    free(seg);
+    free(junk);
+    free(garbage);
+    free(runs);
+    return done_testing();
+}
