@@ -54,6 +54,15 @@ else echo "not ok $t - piped stdin runs as a script with '<stdin>' locations"
 
 check "an unknown -D name is an error" 2 "stepz" -- "$TMSL" --dry-run -D stepz=10 card.tmsl
 check "a -D value that is not an expression is an error" 2 "error" -- "$TMSL" --dry-run -D 'steps=1..' card.tmsl
+# without gnuplot: scripts and data are written, no image, one note
+printf 'model relu n=4 m=2; train steps=20 batch=16; sweep sparsity [0, 0.5]; plot wtw, norms;\n' >ng.tmsl
+GNUPLOT=/nonexistent/gnuplot "$TMSL" -o ng ng.tmsl >/dev/null 2>ng.err; st=$?
+notes=$(grep -c 'gnuplot not found' ng.err)
+[ $st -eq 0 ] && [ "$notes" -eq 1 ] && [ -s ng/wtw.gp ] && [ -s ng/wtw.dat ] && [ -s ng/norms.gp ] \
+    && [ ! -e ng/wtw.png ]; r=$?
+t=$((t + 1)); [ $r -eq 0 ] && echo "ok $t - without gnuplot: scripts and data, no image, the note once" \
+    || { echo "not ok $t - without gnuplot: scripts and data, no image, the note once"; sed 's/^/#   /' ng.err; }
+
 # Adam and SGD decay weights only when asked to; AdamW defaults to 0.01
 for opt in adam:0 sgd:0 adamw:0.01; do
     printf 'model relu n=3 m=1; train optimizer=%s steps=5 batch=8; table;\n' "${opt%%:*}" >wd.tmsl
