@@ -1,5 +1,5 @@
 /* bench/tmsl-bench.c: times the trainer on one standard workload.
- *   tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch]
+ *   tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch] [first[:count]]
  * W1: relu n=5 m=2, 10 runs, density 20^(-k/9), importance 0.9^i
  * W2: relu n=20 m=5, 40 runs, density 0.001^(k/39), importance 0.7^i
  * W3: relu n=2 m=1, 10,000 runs, a 100 x 100 grid of density (1 .. 0.001,
@@ -9,7 +9,9 @@
  * mean_final_loss failed cpu_s_per_10k. Timing uses the monotonic clock
  * around train_batch only; cpu_s_per_10k is the process CPU time over the
  * same span (all threads), scaled likewise: on a busy machine, cpu / threads
- * estimates the wall time the machine would give when idle. */
+ * estimates the wall time the machine would give when idle. The optional
+ * last argument trains only runs first .. first+count-1 of the workload
+ * (count 1 by default), to see where a workload's time goes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int n, m, runs; } tab[] = {
         {"W1", 5, 2, 10}, {"W2", 20, 5, 40}, {"W3", 2, 1, 10000}, {"W4", 400, 30, 40}};
     if (argc < 2) {
-        fprintf(stderr, "usage: tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch]\n");
+        fprintf(stderr, "usage: tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch] [first[:count]]\n");
         return 2;
     }
     int wi = -1;
@@ -72,6 +74,20 @@ int main(int argc, char **argv)
     w.imp = xmalloc(sizeof(double) * (size_t)w.runs * w.n);
     w.dens = xmalloc(sizeof(double) * (size_t)w.runs * w.n);
     work_fill(&w, argv[1]);
+    int first = 0;
+    if (argc > 5) {
+        const char *colon = strchr(argv[5], ':');
+        first = atoi(argv[5]);
+        int cnt = colon ? atoi(colon + 1) : 1;
+        if (first < 0 || first >= w.runs || cnt < 1 || cnt > w.runs - first) {
+            fprintf(stderr, "tmsl-bench: runs '%s' out of range\n", argv[5]);
+            return 2;
+        }
+        w.runs = cnt;
+    }
+    double *imp0 = w.imp, *dens0 = w.dens;
+    w.imp += (size_t)first * w.n;
+    w.dens += (size_t)first * w.n;
     struct train_spec *sp = xcalloc((size_t)w.runs, sizeof *sp);
     struct train_result *res = xcalloc((size_t)w.runs, sizeof *res);
     for (int r = 0; r < w.runs; r++) {
@@ -81,7 +97,7 @@ int main(int argc, char **argv)
         train_recipe_default(&sp[r].recipe);
         sp[r].recipe.steps = steps;
         sp[r].recipe.batch = batch;
-        sp[r].seed = util_mix64((uint64_t)r + 1);
+        sp[r].seed = util_mix64((uint64_t)(first + r) + 1);
         sp[r].importance = w.imp + (size_t)r * w.n;
         sp[r].density = w.dens + (size_t)r * w.n;
     }
@@ -101,6 +117,6 @@ int main(int argc, char **argv)
     printf("%s %d %d %.4f %.4f %.4g %.6g %d %.4f\n", argv[1], w.runs, steps, secs,
            steps > 0 ? secs * 10000.0 / steps : 0, secs > 0 ? w.runs * (double)steps / secs : 0,
            loss, failed, steps > 0 ? cpu * 10000.0 / steps : 0);
-    free(sp), free(res), free(w.imp), free(w.dens);
+    free(sp), free(res), free(imp0), free(dens0);
     return failed != 0;
 }
