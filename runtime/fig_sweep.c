@@ -116,7 +116,7 @@ static void dims(struct fig_env *e, const struct plan_group *g, struct gp_files 
     x_axis(gp, xs, g->npoints, 1);
     gp_dim_guides(gp);
     fputs("set yrange [0:1.1]\nset xlabel '1/(1-S)  (1/feature density, log scale)'\n"
-          "set ylabel 'dimensions per feature'\nset key bottom left box opaque\nset grid xtics lc rgb '#eeeeee'\n"
+          "set ylabel 'dimensions per feature'\nset key top center box opaque\nset grid xtics lc rgb '#eeeeee'\n"
           "plot dat index 1 using 1:2 with points pt 7 ps 0.4 lc rgb '#000000' title "
           "'D_i of each feature (jittered)', \\\n"
           "     dat index 0 using 1:2 with linespoints lw 2 pt 7 lc rgb '#d43b3b' title 'm/||W||_F^2'\n",
@@ -202,26 +202,28 @@ int fig_emit_sweep(struct fig_env *e, const struct plan_output *o, const char *f
         return -1;
     int wide = !strcmp(fig, "loss") && g->npoints > 1;
     gp_prelude(&f, wide ? 1100 : 900, 600);
-    char *model = gp_model_words(g), *title;
-    if (!strcmp(fig, "dims"))
-        title = xasprintf("Dimensions per feature m/||W||_F^2 against sparsity, with each feature's D_i "
-                          "(%s; %s)", model, fig_repeat_words(g));
-    else if (!strcmp(fig, "dimensionality"))
-        title = xasprintf("Feature dimensionality D_i = ||W_i||^2 / Σ_j (Ŵ_i·W_j)^2 across the sweep "
-                          "(%s; %s)", model, fig_repeat_words(g));
-    else
-        title = xasprintf("Training loss (%s; %s)", model, g->keep_best ? "lowest-loss run per point"
-                          : "every repeat, one colour per point");
+    char *model = gp_model_words(g);
+    const char *title = !strcmp(fig, "dims")
+        ? "Dimensions per feature m/||W||_F^2 against sparsity, with each feature's D_i"
+        : !strcmp(fig, "dimensionality")
+        ? "Feature dimensionality D_i = ||W_i||^2 / Σ_j (Ŵ_i·W_j)^2 across the sweep"
+        : "Training loss";
+    const char *how = strcmp(fig, "loss") ? fig_repeat_words(g)
+        : g->keep_best ? "lowest-loss run per point" : "every repeat, one colour per point";
+    /* two lines: what the figure shows, then the model and how repeats are read */
     fputs("set title \"", f.gp.fp);
     gp_puts_quoted(f.gp.fp, title);
-    fputs("\" font ',11'\n", f.gp.fp);
+    fputs("\\n{/*0.85 ", f.gp.fp);
+    gp_puts_quoted(f.gp.fp, model);
+    fputs("; ", f.gp.fp);
+    gp_puts_quoted(f.gp.fp, how);
+    fputs("}\" font ',11'\n", f.gp.fp);
     if (!strcmp(fig, "dims"))
         dims(e, g, &f);
     else if (!strcmp(fig, "dimensionality"))
         dimensionality(e, g, &f);
     else
         loss(e, g, &f);
-    free(title);
     free(model);
     return gp_close(e, o, &f);
 }
