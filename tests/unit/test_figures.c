@@ -327,18 +327,29 @@ static struct ast_node *num(double v, const char *at)
     return n;
 }
 
+/* argument arrays of hand-built calls, freed after each expectation */
+static void *owned[64];
+static int nowned;
+
+static void *own(void *p)
+{
+    if (nowned < 64)
+        owned[nowned++] = p;
+    return p;
+}
+
 static struct ast_node *call(const char *name, const char *at, struct ast_node *sel, struct ast_node *arg)
 {
     struct ast_node *n = nd(AST_CALL, at, name);
     n->metric = names_metric_find(name);
     if (sel) {
         n->nsels = 1;
-        n->sels = xmalloc(sizeof *n->sels);
+        n->sels = own(xmalloc(sizeof *n->sels));
         n->sels[0] = sel;
     }
     if (arg) {
         n->nargs = 1;
-        n->args = xmalloc(sizeof *n->args);
+        n->args = own(xmalloc(sizeof *n->args));
         n->args[0] = arg;
     }
     return n;
@@ -374,6 +385,8 @@ static int run_expect(struct fig_env *e, int group, const char *text, struct ast
     int rc = expect_eval(e, &o);
     fflush(errfp);
     tap_diag("%s -> %d %.*s", text, rc, (int)(errlen - before), errtext + before);
+    while (nowned > 0)
+        free(owned[--nowned]);
     return rc;
 }
 

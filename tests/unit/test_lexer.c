@@ -3,6 +3,7 @@
  * value and [start, end) span: numbers in all their forms, '..' right after
  * a number, relu-hidden as one token while n-1 stays arithmetic, comments,
  * and bad bytes reported and skipped. */
+#include <stdlib.h>
 #include <string.h>
 #include "ast.h"
 #include "parse.h"
@@ -14,10 +15,15 @@ int yylex_init_extra(struct parse_state *extra, yyscan_t *scanner);
 int yylex_destroy(yyscan_t scanner);
 void *yy_scan_bytes(const char *bytes, int len, yyscan_t scanner);
 
-struct tok { int kind; double num; const char *str; int start, end; };
+struct tok { int kind; double num; char *str; int start, end; };
 
+/* Tokens of the previous call are freed first: callers reuse one array. */
 static int lex_all(const char *text, struct tok *out, int max, int *errors)
 {
+    for (int i = 0; i < max; i++) {
+        free(out[i].str);
+        out[i].str = NULL;
+    }
     struct diag *d = diag_new(NULL);
     struct parse_state ps = {0};
     ps.arena = ast_arena_new();
@@ -51,7 +57,7 @@ static int lex_all(const char *text, struct tok *out, int max, int *errors)
 
 int main(void)
 {
-    struct tok t[32];
+    struct tok t[32] = {{0}};
     int e;
     int n = lex_all("model relu n=20 m=5;", t, 32, &e);
     is_int(n, 9, "model line: 9 tokens");
@@ -89,5 +95,6 @@ int main(void)
     n = lex_all("sparsity density and or not experiment", t, 32, &e);
     ok(t[0].kind == SPARSITY && t[1].kind == DENSITY && t[2].kind == AND && t[3].kind == OR &&
            t[4].kind == NOT && t[5].kind == EXPERIMENT, "keywords");
+    lex_all("", t, 32, &e);   /* frees the last tokens */
     return done_testing();
 }
