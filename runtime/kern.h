@@ -74,23 +74,35 @@ void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct ke
 void kern_loss_fold(int n, float *lossv, struct kern_grad *g);
 
 /* Large models (kern_gemm.c): non-empty examples gathered into blocks whose
- * decoder and gradients are matrix products (BLAS). */
+ * decoder and gradients are matrix products: in-house AVX-512 loops
+ * (kern_x5.c) for m <= 32 on CPUs that have it, else BLAS. */
 #define KERN_GEMM_MIN_NM 2048
 struct kern_gws {
     int n, m, mp;               /* mp: m rounded up to 16 */
-    float *Wp, *gWp;            /* [n*mp] padded W and its gradient */
-    float *X, *Y;               /* [GEMM_ROWS*n] dense inputs; outputs, then dY */
+    int nq, ld;                 /* nq: n rounded up to 16; ld: row stride of X, Y */
+    int fast;                   /* blocks go through kern_x5_block */
+    long bnnz;                  /* non-zero inputs of the current dense block */
+    float *Wp, *gWp;            /* [nq*mp] padded W and its gradient */
+    float *WTp;                 /* [m*nq] padded transpose of W (fast) */
+    float *bp, *impp, *gbp;     /* [nq] padded b, importance, bias gradient (fast) */
+    float *X, *Y;               /* [GEMM_ROWS*ld] dense inputs; outputs, then dY */
     float *H, *Hpre, *dH;       /* [GEMM_ROWS*mp] */
-    float *xrow, *lossv, *val;  /* [n], [n], [GEMM_ROWS*n] */
+    float *xrow, *lossv, *val;  /* [n], [nq], [GEMM_ROWS*n] */
     int *idx, *rowptr;          /* sparse inputs of the block (CSR) */
 };
 int kern_gemm_applies(const struct kern_model *md);
 void kern_gws_init(struct kern_gws *w, int n, int m);
+/* fast: 1 use kern_x5.c, 0 use BLAS, -1 choose (x5 when usable). */
+void kern_gws_init_mode(struct kern_gws *w, int n, int m, int fast);
 void kern_gws_free(struct kern_gws *w);
 void kern_gemm_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
                     struct kern_gws *w, struct kern_grad *g);
 void kern_gemm_batch(const struct kern_model *md, const float *X, int batch,
                      struct kern_gws *w, struct kern_grad *g);
+/* kern_x5.c: whether this CPU and m allow it; one block of R gathered rows
+ * (have_x: inputs are dense in X, their count in bnnz; else in the lists). */
+int kern_x5_usable(int m);
+void kern_x5_block(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
 
 /* Small models (n <= KERN_VX_MAXN): 16 examples at a time in SIMD lanes,
  * one Bernoulli draw per element, independent of sparsity. */

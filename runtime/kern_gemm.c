@@ -1,12 +1,14 @@
-/* runtime/kern_gemm.c: the kernel for large models, built on BLAS.
+/* runtime/kern_gemm.c: the kernel for large models.
  * For models like n=400, m=30 the work per example is the n*m decoder,
  * which a per-example loop does at a fraction of the machine's speed. Here
  * the non-empty examples of a step are gathered, GEMM_ROWS at a time, into
  * a block and the decoder, its backward pass and the weight gradient become
- * matrix products (cblas_sgemm). Each side picks a dense or sparse route by
- * the block's own fill: inputs drawn at density >= 1/8 are written out and
- * multiplied, sparser ones are consumed feature by feature; the output
- * gradient (zero wherever a ReLU is off) likewise. Examples are drawn by the
+ * matrix products. With m <= 32 on an AVX-512 CPU kern_x5.c does a block's
+ * arithmetic (kern_gws.fast); this file draws, gathers and pads for it.
+ * Otherwise the products are cblas_sgemm calls, and each side picks a dense
+ * or sparse route by the block's own fill: inputs drawn at density >= 1/8
+ * are written out and multiplied, sparser ones are consumed feature by
+ * feature; the output gradient (zero wherever a ReLU is off) likewise. Examples are drawn by the
  * same sampler, in the same order, as the general kernel, so both see
  * identical batches. The route depends only on the run's own data and
  * OpenBLAS runs single-threaded (train_batch sets it), so a run's result
@@ -55,29 +57,44 @@ int kern_gemm_applies(const struct kern_model *md)
     return md->n >= 64 && md->m >= 8 && (long)md->n * md->m >= KERN_GEMM_MIN_NM;
 }
 
-void kern_gws_init(struct kern_gws *w, int n, int m)
+void kern_gws_init_mode(struct kern_gws *w, int n, int m, int fast)
 {
     w->n = n;
     w->m = m;
     w->mp = (m + 15) & ~15;
-    size_t np = (size_t)n * w->mp, rn = (size_t)GEMM_ROWS * n, rm = (size_t)GEMM_ROWS * w->mp;
+    w->nq = (n + 15) & ~15;
+    w->fast = fast < 0 ? kern_x5_usable(m) : fast && kern_x5_usable(m);
+    w->ld = w->fast ? w->nq : n;
+    w->bnnz = 0;
+    size_t np = (size_t)w->nq * w->mp, rn = (size_t)GEMM_ROWS * w->nq;
+    size_t rm = (size_t)GEMM_ROWS * w->mp;
     w->Wp = xcalloc(np, sizeof(float));
     w->gWp = xcalloc(np, sizeof(float));
+    w->WTp = xcalloc((size_t)m * w->nq, sizeof(float));
+    w->bp = xcalloc((size_t)w->nq, sizeof(float));
+    w->impp = xcalloc((size_t)w->nq, sizeof(float));
+    w->gbp = xcalloc((size_t)w->nq, sizeof(float));
     w->X = xcalloc(rn, sizeof(float));
     w->Y = xcalloc(rn, sizeof(float));
     w->xrow = xcalloc((size_t)n, sizeof(float));
-    w->lossv = xcalloc((size_t)n, sizeof(float));
+    w->lossv = xcalloc((size_t)w->nq, sizeof(float));
     w->H = xcalloc(rm, sizeof(float));
     w->Hpre = xcalloc(rm, sizeof(float));
     w->dH = xcalloc(rm, sizeof(float));
-    w->val = xcalloc(rn, sizeof(float));
-    w->idx = xcalloc(rn, sizeof(int));
+    w->val = xcalloc(rn + 16, sizeof(float));
+    w->idx = xcalloc(rn + 16, sizeof(int));
     w->rowptr = xcalloc(GEMM_ROWS + 1, sizeof(int));
+}
+
+void kern_gws_init(struct kern_gws *w, int n, int m)
+{
+    kern_gws_init_mode(w, n, m, -1);
 }
 
 void kern_gws_free(struct kern_gws *w)
 {
-    free(w->Wp), free(w->gWp), free(w->X), free(w->Y), free(w->xrow), free(w->lossv);
+    free(w->Wp), free(w->gWp), free(w->WTp), free(w->bp), free(w->impp), free(w->gbp);
+    free(w->X), free(w->Y), free(w->xrow), free(w->lossv);
     free(w->H), free(w->Hpre), free(w->dH), free(w->val), free(w->idx), free(w->rowptr);
 }
 
@@ -212,8 +229,8 @@ GEMM_INLINE void gemm_back_in(const struct kern_model *md, struct kern_gws *w, i
 
 /* Forward and backward of R gathered non-empty examples; have_x: the
  * block's inputs are in X (dense draw) rather than in the sparse lists. */
-GEMM_CLONES static void gemm_block(const struct kern_model *md, struct kern_gws *w, int R,
-                                   int have_x, struct kern_grad *g)
+GEMM_CLONES static void gemm_blas_block(const struct kern_model *md, struct kern_gws *w,
+                                        int R, int have_x, struct kern_grad *g)
 {
     if (R == 0)
         return;
@@ -227,12 +244,31 @@ GEMM_CLONES static void gemm_block(const struct kern_model *md, struct kern_gws 
     gemm_back_in(md, w, R, dense_x);
 }
 
+static void gemm_block(const struct kern_model *md, struct kern_gws *w, int R, int have_x,
+                       struct kern_grad *g)
+{
+    if (w->fast)
+        kern_x5_block(md, w, R, have_x);
+    else
+        gemm_blas_block(md, w, R, have_x, g);
+    w->bnnz = 0;
+}
+
 static void gemm_begin(const struct kern_model *md, struct kern_gws *w)
 {
-    for (int i = 0; i < md->n; i++)
-        memcpy(w->Wp + (size_t)i * w->mp, md->W + (size_t)i * md->m, sizeof(float) * md->m);
-    memset(w->gWp, 0, sizeof(float) * (size_t)md->n * w->mp);
+    const int n = md->n, m = md->m;
+    for (int i = 0; i < n; i++)
+        memcpy(w->Wp + (size_t)i * w->mp, md->W + (size_t)i * m, sizeof(float) * m);
+    memset(w->gWp, 0, sizeof(float) * (size_t)n * w->mp);
     w->rowptr[0] = 0;
+    w->bnnz = 0;
+    if (!w->fast)
+        return;
+    for (int k = 0; k < m; k++)
+        memcpy(w->WTp + (size_t)k * w->nq, md->WT + (size_t)k * n, sizeof(float) * n);
+    memcpy(w->bp, md->b, sizeof(float) * n);
+    memcpy(w->impp, md->imp, sizeof(float) * n);
+    memset(w->gbp, 0, sizeof(float) * n);
 }
 
 static void gemm_end(const struct kern_model *md, struct kern_gws *w, long nzero,
@@ -241,6 +277,9 @@ static void gemm_end(const struct kern_model *md, struct kern_gws *w, long nzero
     for (int i = 0; i < md->n; i++)
         for (int k = 0; k < md->m; k++)
             g->gW[(size_t)i * md->m + k] += w->gWp[(size_t)i * w->mp + k];
+    if (w->fast)
+        for (int i = 0; i < md->n; i++)
+            g->gb[i] += w->gbp[i];
     kern_empty(md, nzero, w->lossv, g);
     kern_loss_fold(md->n, w->lossv, g);
 }
@@ -260,10 +299,12 @@ static void gemm_step_dense(const struct kern_model *md, struct kern_sampler *sp
     int R = 0;
     gemm_begin(md, w);
     for (int e = 0; e < batch; e++) {
-        if (kern_draw_dense(sp, w->X + (size_t)R * md->n) == 0) {
+        int c = kern_draw_dense(sp, w->X + (size_t)R * w->ld);
+        if (c == 0) {
             nzero++;
             continue;
         }
+        w->bnnz += c;
         if (++R == GEMM_ROWS) {
             gemm_block(md, w, R, 1, g);
             R = 0;
@@ -313,7 +354,7 @@ void kern_gemm_batch(const struct kern_model *md, const float *X, int batch,
     gemm_begin(md, w);
     int have_x = nnz * GEMM_DENSE >= (long)batch * md->n;
     for (int e = 0; have_x && e < batch; e++) {
-        memcpy(w->X + R * n, X + e * n, sizeof(float) * n);
+        memcpy(w->X + (size_t)R * w->ld, X + e * n, sizeof(float) * n);
         int c = 0;
         for (size_t i = 0; i < n; i++)
             c += X[e * n + i] != 0;
@@ -321,6 +362,7 @@ void kern_gemm_batch(const struct kern_model *md, const float *X, int batch,
             nzero++;
             continue;
         }
+        w->bnnz += c;
         if (++R == GEMM_ROWS) {
             gemm_block(md, w, R, 1, g);
             R = 0;

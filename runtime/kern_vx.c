@@ -33,8 +33,10 @@ typedef uint64_t vq __attribute__((vector_size(64)));
 #define VX_INLINE static inline __attribute__((always_inline))
 
 /* GCC notes that 64-byte vector arguments change the ABI when AVX-512 is
- * off; every such function here is static and inlined, so no ABI is seen. */
-#if defined(__GNUC__) && !defined(__clang__)
+ * off, even for inlined static functions and despite this pragma, so no
+ * function here takes a vector by value (pointers and a macro instead);
+ * the pragma covers the vector return values, which are all inlined. */
+#if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
@@ -58,10 +60,9 @@ VX_INLINE vu vx_next(struct vx_rng *r)
     return (vu)out;
 }
 
-VX_INLINE vf vx_and(vf a, vi mask)
-{
-    return (vf)((vi)a & mask);
-}
+/* a where mask is set, else 0 (a macro: GCC warns about 64-byte vector
+ * parameters even in inlined functions). */
+#define vx_and(a, mask) ((vf)((vi)(a) & (mask)))
 
 struct vx_par {
     const float *W, *b, *imp;
@@ -72,8 +73,10 @@ struct vx_par {
 
 /* One block of 16 examples x[0..n) (feature-major); acc holds per-lane sums:
  * gW [n*m], gb [n], loss [1]. */
-VX_INLINE void vx_block(const struct vx_par *p, int n, int m, const vf *x, vi valid, vf *acc)
+VX_INLINE void vx_block(const struct vx_par *p, int n, int m, const vf *x, const vi *validp,
+                        vf *acc)
 {
+    const vi valid = *validp;
     vf h[m], hp[m], dh[m], lossv = {0};
     const float *W = p->W;
     for (int k = 0; k < m; k++)
@@ -173,7 +176,7 @@ VX_INLINE void vx_impl(const struct vx_par *p, struct kern_sampler *sp, const fl
             } else
                 x[i] = vx_and(vx_draw(p, &r, i), valid);
         }
-        vx_block(p, n, m, x, valid, acc);
+        vx_block(p, n, m, x, &valid, acc);
     }
     if (!X)
         memcpy(sp->rng.s, &r, sizeof r);

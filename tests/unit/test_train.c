@@ -168,8 +168,8 @@ int main(void)
     test_determinism(TRAIN_LINEAR, 2, 1);
     test_determinism(TRAIN_RELU_HIDDEN, 10, 5);
     test_determinism(TRAIN_RELU, 100, 10);
-    test_determinism(TRAIN_RELU, 100, 24);       /* BLAS kernel */
-    test_determinism(TRAIN_RELU_HIDDEN, 64, 32); /* BLAS kernel */
+    test_determinism(TRAIN_RELU, 100, 24);       /* large-model kernel */
+    test_determinism(TRAIN_RELU_HIDDEN, 64, 32); /* large-model kernel */
     test_divergence();
     test_cancel_and_curve();
     test_sampler(1, 20, 0);

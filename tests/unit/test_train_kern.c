@@ -4,8 +4,10 @@
  * 2. Every fast kernel matches the reference on random shapes, densities and
  *    batch sizes: loss and gradient within 1e-4 of the largest gradient
  *    entry (float32 arithmetic against double).
- *    The BLAS kernel also on multi-block batches, and its dense draw
- *    against the general draw (exactly equal examples).
+ *    The large-model kernel (its AVX-512 blocks where the CPU has them, and
+ *    forced onto BLAS) also on multi-block batches, with biases low enough
+ *    that the output gradient is sparse, and its dense draw against the
+ *    general draw (exactly equal examples).
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -61,8 +63,11 @@ static void test_fd(enum train_kind kind)
        train_kind_name(kind), worst);
 }
 
-/* Compare one fast kernel (vx = 1: vectorised, 0: general, 2: BLAS) to the
- * reference. */
+/* Added to every bias in kernel_err (negative: most ReLUs off). */
+static double bias_shift;
+
+/* Compare one fast kernel (vx = 1: vectorised, 0: general, 2: large-model,
+ * 3: large-model forced onto BLAS) to the reference. */
 static double kernel_err(enum train_kind kind, int n, int m, int batch, double p, int vx)
 {
     double *W = xmalloc(sizeof(double) * n * m), *b = xmalloc(sizeof(double) * n);
@@ -78,7 +83,7 @@ static double kernel_err(enum train_kind kind, int n, int m, int batch, double p
         for (int k = 0; k < m; k++)
             WT[k * n + i] = Wf[i * m + k];
     for (int i = 0; i < n; i++) {
-        b[i] = bf[i] = (float)(unif() * 0.6 - 0.3);
+        b[i] = bf[i] = (float)(unif() * 0.6 - 0.3 + bias_shift);
         imp[i] = impf[i] = (float)pow(0.9, i);
     }
     fill_batch(X, Xf, batch, n, p);
@@ -87,9 +92,9 @@ static double kernel_err(enum train_kind kind, int n, int m, int batch, double p
     struct kern_grad g = {fgW, fgb, 0};
     struct kern_ws ws;
     kern_ws_init(&ws, n, m);
-    if (vx == 2) {
+    if (vx >= 2) {
         struct kern_gws gws;
-        kern_gws_init(&gws, n, m);
+        kern_gws_init_mode(&gws, n, m, vx == 2 ? -1 : 0);
         kern_gemm_batch(&md, Xf, batch, &gws, &g);
         kern_gws_free(&gws);
     } else if (vx)
@@ -116,7 +121,7 @@ static void test_kernels(void)
     static const double dens[] = {1, 0.3, 0.05, 0.001};
     static const int batches[] = {1, 37, 64};
     for (int kind = 0; kind < 3; kind++)
-        for (int vx = 0; vx < 3; vx++) {
+        for (int vx = 0; vx < 4; vx++) {
             double worst = 0;
             int cases = 0;
             for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -127,24 +132,37 @@ static void test_kernels(void)
                     for (int bi = 0; bi < 3; bi++, cases++)
                         worst = fmax(worst, kernel_err(kind, n, m, batches[bi], dens[d], vx));
             }
+            static const char *const name[] = {"general", "vectorised", "large-model",
+                                               "large-model (BLAS)"};
             ok(worst < 1e-4, "%s kernel, %s: matches reference on %d cases (worst %.2g)",
-               vx == 2 ? "BLAS" : vx ? "vectorised" : "general", train_kind_name(kind), cases,
-               worst);
+               name[vx], train_kind_name(kind), cases, worst);
         }
 }
 
-/* The BLAS kernel on blocks of several GEMM rows (batch 300), large shapes:
+/* The large-model kernel on blocks of several rows (batch 300), large
+ * shapes (m = 30: two vectors per row, m = 40: BLAS only), densities that
+ * take every input route, and biases that leave most ReLUs on or off:
  * against the reference, tolerance 1e-4 of the largest gradient entry. */
 static void test_gemm_large(void)
 {
-    static const double dens[] = {1, 0.2, 0.06, 0.01, 0.001};
-    for (int kind = 0; kind < 3; kind++) {
-        double worst = 0;
-        for (int d = 0; d < 5; d++)
-            worst = fmax(worst, kernel_err(kind, 150, 30, 300, dens[d], 2));
-        ok(worst < 1e-4, "BLAS kernel, %s, n=150 m=30 batch 300: matches reference (worst %.2g)",
-           train_kind_name(kind), worst);
-    }
+    static const double dens[] = {1, 0.3, 0.15, 0.06, 0.01, 0.001};
+    static const double shift[] = {0, -2};
+    static const int shapes[][2] = {{150, 30}, {90, 40}};
+    for (int kind = 0; kind < 3; kind++)
+        for (int blas = 0; blas < 2; blas++) {
+            double worst = 0;
+            for (int s = 0; s < 2; s++)
+                for (int h = 0; h < 2; h++)
+                    for (int d = 0; d < 6; d++) {
+                        bias_shift = shift[h];
+                        worst = fmax(worst, kernel_err(kind, shapes[s][0], shapes[s][1], 300,
+                                                       dens[d], 2 + blas));
+                    }
+            bias_shift = 0;
+            ok(worst < 1e-4, "large-model kernel%s, %s, n=150 m=30 and n=90 m=40, batch 300: "
+               "matches reference (worst %.2g)", blas ? " (BLAS)" : "", train_kind_name(kind),
+               worst);
+        }
 }
 
 /* Sampling: the dense draw yields exactly the general draw's examples, and
@@ -197,7 +215,7 @@ static void test_gemm_step(double p)
         err = fmax(err, fabs(gW1[j] - gW2[j]) / big);
     for (int i = 0; i < n; i++)
         err = fmax(err, fabs(gb1[i] - gb2[i]) / big);
-    ok(same && err < 1e-4, "BLAS step p=%g: same draws as the general step, gradient within "
+    ok(same && err < 1e-4, "large-model step p=%g: same draws as the general step, gradient within "
        "%.2g", p, err);
     kern_ws_free(&ws), kern_gws_free(&gws);
     kern_sampler_free(&s1), kern_sampler_free(&s2);
@@ -254,6 +272,7 @@ int main(void)
     test_gemm_large();
     test_gemm_step(1);
     test_gemm_step(0.3);
+    test_gemm_step(0.1);
     test_gemm_step(0.01);
     test_metrics();
     return done_testing();
