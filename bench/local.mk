@@ -3,7 +3,7 @@
 check_PROGRAMS += bench/tmsl-bench
 bench_tmsl_bench_SOURCES = bench/tmsl-bench.c
 bench_tmsl_bench_LDADD = libtmsl_train.a $(OPENBLAS_LIBS) -lm
-EXTRA_DIST += bench/run
+EXTRA_DIST += bench/run bench/README.md
 BENCH_FLAGS =
 
 .PHONY: bench
