@@ -21,6 +21,22 @@ static int shown_run(const struct fig_env *e, const struct plan_group *g, int p)
     return r;
 }
 
+/* The run drawn in panel p and its title (*lab, the caller frees it); when
+ * the point has no usable run, an empty panel says so and -1 comes back. */
+static int panel_run(struct fig_env *e, const struct plan_group *g, int p, FILE *gp, FILE *dat,
+                     char **lab)
+{
+    *lab = fig_point_label(e, g, p, " = ");
+    int run = shown_run(e, g, p);
+    if (run < 0) {
+        fprintf(dat, "# point %d (%s): no usable run (diverged or not trained); not drawn\n", p, *lab);
+        gp_empty_panel(gp, *lab, "run diverged: nothing to draw");
+        free(*lab);
+        *lab = NULL;
+    }
+    return run;
+}
+
 static double wnorm(const float *w, int m)
 {
     double s = 0;
@@ -70,14 +86,10 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
             "set tics font ',8'\nunset key\n", -lim, lim, -lim, lim, gp_viridis, imin, imax);
     int block = 0;
     for (int p = 0; p < g->npoints; p++) {
-        char *lab = fig_point_label(e, g, p, " = ");
-        int run = shown_run(e, g, p);
-        if (run < 0) {
-            fprintf(dat, "# point %d (%s): no usable run (diverged or not trained); not drawn\n", p, lab);
-            gp_empty_panel(gp, lab, "run diverged: nothing to draw");
-            free(lab);
+        char *lab;
+        int run = panel_run(e, g, p, gp, dat, &lab);
+        if (run < 0)
             continue;
-        }
         fprintf(dat, "# block %d: point %d (%s), run %s\n# feature  W_i[0]  W_i[1]  importance  norm\n",
                 block, p, lab, e->plan->runs[run].id);
         for (int i = 0; i < g->n; i++) {
@@ -120,14 +132,10 @@ static void wtw(struct fig_env *e, const struct plan_group *g, struct gp_files *
                 m - 1, m - 1, n - 1, m - 1, n - 1, m - 1);
     int block = 0;
     for (int p = 0; p < g->npoints; p++) {
-        char *lab = fig_point_label(e, g, p, " = ");
-        int run = shown_run(e, g, p);
-        if (run < 0) {
-            fprintf(dat, "# point %d (%s): no usable run (diverged or not trained); not drawn\n", p, lab);
-            gp_empty_panel(gp, lab, "run diverged: nothing to draw");
-            free(lab);
+        char *lab;
+        int run = panel_run(e, g, p, gp, dat, &lab);
+        if (run < 0)
             continue;
-        }
         const struct train_result *r = &e->results[run];
         fprintf(dat, "# block %d: point %d (%s), run %s: W_i . W_j, row i, column j\n",
                 block, p, lab, e->plan->runs[run].id);
@@ -178,14 +186,10 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
             "lc rgb '#999999'\nunset key\n", n - 1, top, gp_viridis, step, n - 1);
     int block = 0;
     for (int p = 0; p < g->npoints; p++) {
-        char *lab = fig_point_label(e, g, p, " = ");
-        int run = shown_run(e, g, p);
-        if (run < 0) {
-            fprintf(dat, "# point %d (%s): no usable run (diverged or not trained); not drawn\n", p, lab);
-            gp_empty_panel(gp, lab, "run diverged: nothing to draw");
-            free(lab);
+        char *lab;
+        int run = panel_run(e, g, p, gp, dat, &lab);
+        if (run < 0)
             continue;
-        }
         struct train_metrics mt;
         if (train_metrics_compute(e->results[run].W, n, g->m, &mt) != 0) {
             free(lab);
