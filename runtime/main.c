@@ -410,7 +410,9 @@ static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
     c->fo.over_name = c->over_name;
     c->fo.over_value = c->over_value;
     c->fo.exe_dir = xdir;
-    struct diag *d = diag_new(stderr);
+    /* every rank checks the script, only rank 0 says what is wrong with it */
+    FILE *dout = rank == 0 ? stderr : fopen("/dev/null", "w");
+    struct diag *d = diag_new(dout ? dout : stderr);
     struct front *f = front_new(d, &c->fo);
     struct exec_store *s = exec_store_new();
     exec_install_sigint();
@@ -423,6 +425,8 @@ static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
     exec_store_free(s);
     front_free(f);
     diag_free(d);
+    if (dout && dout != stderr)
+        fclose(dout);
     free(xdir);
     return status;
 }
