@@ -964,8 +964,8 @@ static int check_resolve_nm(struct eval_ctx *c, struct front_point *out,
 {
     const char *nm[2] = {"n", "m"};
     double v[2];
+    const struct ast_span *where = NULL;
     for (int k = 0; k < 2; k++) {
-        const struct ast_span *where;
         const struct ast_node *e = k ? c->st->m : c->st->n;
         if (!e && !front_find_override(c->f, nm[k]) && eval_is_axis(c->st, nm[k]) < 0) {
             diag_error(c->f->diag, why, "no model yet; write 'model KIND n=N m=M' first");
@@ -974,6 +974,12 @@ static int check_resolve_nm(struct eval_ctx *c, struct front_point *out,
         if (check_setting(c, nm[k], e, 0, &v[k], &where) != 0 ||
             check_value(c->f, nm[k], v[k], where ? where : why) != 0)
             return -1;
+    }
+    /* W alone would take n*m*4 bytes per model, times the optimizer state */
+    if (v[0] * v[1] > 1e8) {
+        diag_error(c->f->diag, where ? where : why, "n*m must be at most 100000000, got n=%.0f m=%.0f",
+                   v[0], v[1]);
+        return -1;
     }
     out->n = (int)v[0];
     out->m = (int)v[1];
