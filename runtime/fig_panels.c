@@ -11,6 +11,10 @@
 int fig_emit_sweep(struct fig_env *e, const struct plan_output *o, const char *fig);
 int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
 
+/* The last panel carries the colour bar, placed in the spare room to its
+ * right so that it does not shrink that panel below the size of the others. */
+#define LAST_COLORBOX "set colorbox user origin graph 1.06, graph 0 size graph 0.05, graph 1"
+
 /* The run shown at point p, or -1 when none is usable. */
 static int shown_run(const struct fig_env *e, const struct plan_group *g, int p)
 {
@@ -46,9 +50,15 @@ static double wnorm(const float *w, int m)
 }
 
 /* Title on two lines: what the figure is, then the model and reading notes. */
-static void multiplot(FILE *fp, const char *what, const char *details, int rows, int cols)
+/* The page: a grid of panels with fixed gaps (in pixels of a W x H canvas)
+ * for tic labels and panel titles, and a strip on the right for the colour
+ * bar, so that every panel is the same size. */
+static void multiplot(FILE *fp, const char *what, const char *details, int rows, int cols,
+                      int W, int H, int xgap, int top)
 {
-    fprintf(fp, "set multiplot layout %d,%d title \"", rows, cols);
+    fprintf(fp, "set multiplot layout %d,%d margins %.4f,%.4f,%.4f,%.4f spacing %.4f,%.4f title \"",
+            rows, cols, (xgap - 10.0) / W, 1 - 95.0 / W, 45.0 / H, 1 - (double)top / H,
+            (double)xgap / W, 75.0 / H);
     gp_puts_quoted(fp, what);
     fputs("\\n{/*0.8 ", fp);
     gp_puts_quoted(fp, details);
@@ -110,7 +120,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
                 "plot dat index %d using (0):(0):2:3:4 with vectors head filled size graph 0.03,20 "
                 "lw 2 lc palette, \\\n     '' index %d using 2:3:(sprintf('%%d', $1)) with labels "
                 "offset char 0.7,0.7 font ',8'\n",
-                p == g->npoints - 1 ? "set colorbox" : "unset colorbox", block, block);
+                p == g->npoints - 1 ? LAST_COLORBOX : "unset colorbox", block, block);
         block++;
         free(lab);
     }
@@ -160,7 +170,7 @@ static void wtw(struct fig_env *e, const struct plan_group *g, struct gp_files *
         panel_title(gp, lab);
         fprintf(gp, "set border; set tics; %s\nplot dat index %d matrix with image, \\\n"
                 "     '' index %d using (%d):1:(0.5):(0.5):2 with boxxyerror fs solid 1 noborder fc palette\n",
-                p == g->npoints - 1 ? "set colorbox" : "unset colorbox", block, block + 1, n + 1);
+                p == g->npoints - 1 ? LAST_COLORBOX : "unset colorbox", block, block + 1, n + 1);
         block += 2;
         free(lab);
     }
@@ -210,7 +220,7 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
         train_metrics_free(&mt);
         panel_title(gp, lab);
         fprintf(gp, "set border; set tics; %s\nplot dat index %d using 1:2:4 with boxes lc palette\n",
-                p == g->npoints - 1 ? "set colorbox" : "unset colorbox", block);
+                p == g->npoints - 1 ? LAST_COLORBOX : "unset colorbox", block);
         block++;
         free(lab);
     }
@@ -230,7 +240,7 @@ static int emit_panels(struct fig_env *e, const struct plan_output *o, const cha
     int rows, cols;
     gp_layout(g->npoints, &rows, &cols);
     int side = strcmp(fig, "norms") == 0 ? 280 : 320;
-    int w = cols * side, h = rows * (strcmp(fig, "norms") == 0 ? 220 : side) + 60;
+    int w = cols * side, h = rows * (strcmp(fig, "norms") == 0 ? 235 : side) + 60;
     char *model = gp_model_words(g), *details;
     const char *what;
     if (strcmp(fig, "features2d") == 0) {
@@ -247,8 +257,10 @@ static int emit_panels(struct fig_env *e, const struct plan_output *o, const cha
     }
     int text_w = 7 * (int)strlen(details);   /* keep the subtitle on the canvas */
     w = w > text_w ? w : text_w;
-    gp_prelude(&f, w < 720 ? 720 : w > 3200 ? 3200 : w, h + 30);
-    multiplot(f.gp.fp, what, details, rows, cols);
+    w = w < 720 ? 720 : w > 3200 ? 3200 : w;
+    gp_prelude(&f, w, h + 30);
+    int bars = strcmp(fig, "norms") == 0;   /* these panels carry a y label too */
+    multiplot(f.gp.fp, what, details, rows, cols, w, h + 30, bars ? 80 : 60, bars ? 95 : 80);
     if (strcmp(fig, "features2d") == 0)
         features2d(e, g, &f);
     else if (strcmp(fig, "wtw") == 0)
