@@ -568,6 +568,12 @@ static void check_unsweep(struct front *f, struct ast_node *s)
         return;
     }
     const char *name = check_canonical_param(s->name);
+    /* sparsity and density are one quantity: either name removes its axis */
+    if (eval_is_axis(st, name) < 0 && (!strcmp(name, "sparsity") || !strcmp(name, "density"))) {
+        const char *other = !strcmp(name, "sparsity") ? "density" : "sparsity";
+        if (eval_is_axis(st, other) >= 0)
+            name = other;
+    }
     if (eval_is_axis(st, name) < 0) {
         const char *cands[64];
         int nc = 0;
