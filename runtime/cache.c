@@ -285,6 +285,40 @@ static char **list_segments(const char *dir, int *count)
     return names ? names : xcalloc(1, sizeof *names);
 }
 
+/* Rewrite a segment without its damaged stretches, so that the damage is
+ * reported, and its runs retrained, once rather than on every later run.
+ * A segment with nothing valid left is removed. Failure leaves it as it was. */
+static void cache_repair(const char *path, const unsigned char *buf, size_t len)
+{
+    unsigned char *out = xmalloc(len ? len : 1);
+    size_t pos = 0, kept = 0;
+    while (pos + 8 <= len) {
+        struct cache_rec rec;
+        size_t size;
+        if (decode_record(buf + pos, len - pos, &rec, &size) == 0) {
+            memcpy(out + kept, buf + pos, size);
+            kept += size;
+            pos += size;
+        } else {
+            pos += 8;
+        }
+    }
+    if (kept == 0) {
+        unlink(path);
+    } else {
+        /* not a .tmr name, so no scan reads it half-written */
+        char *tmp = xasprintf("%s.%ld.fix", path, (long)getpid());
+        FILE *fp = fopen(tmp, "wb");
+        int ok = fp && fwrite(out, 1, kept, fp) == kept;
+        if (fp && fclose(fp) != 0)
+            ok = 0;
+        if (!ok || rename(tmp, path) != 0)
+            unlink(tmp);
+        free(tmp);
+    }
+    free(out);
+}
+
 int cache_scan(const char *dir, cache_visit_fn fn, void *ctx, struct cache_stats *st)
 {
     int count = 0;
@@ -297,14 +331,20 @@ int cache_scan(const char *dir, cache_visit_fn fn, void *ctx, struct cache_stats
             char *path = xasprintf("%s/%s", dir, names[i]);
             size_t len;
             char *buf = util_read_file(path, &len);
-            free(path);
             /* A segment removed since the listing is simply not there. */
             if (buf) {
-                if (st)
-                    st->files++;
-                stop = cache_scan_buffer((const unsigned char *)buf, len, fn, ctx, st);
+                struct cache_stats one = { 1, 0, 0 };
+                stop = cache_scan_buffer((const unsigned char *)buf, len, fn, ctx, &one);
+                if (one.bad > 0 && !stop)
+                    cache_repair(path, (const unsigned char *)buf, len);
+                if (st) {
+                    st->files += one.files;
+                    st->records += one.records;
+                    st->bad += one.bad;
+                }
                 free(buf);
             }
+            free(path);
         }
         free(names[i]);
     }

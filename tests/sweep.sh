@@ -60,6 +60,9 @@ head -c $((size - 9)) "$seg" >cut && mv cut "$seg"
 $T -o c four.tmsl 2>err; st=$?
 check "a truncated cache entry is detected and retrained" \
     '[ $st -eq 0 ] && [ "$(stats err)" = "1 3" ] && cmp -s first.jsonl c/runs.jsonl'
+$T -o c four.tmsl 2>err; st=$?
+check "damage is reported once: the next run reuses every run, with no note" \
+    '[ $st -eq 0 ] && [ "$(stats err)" = "0 4" ] && ! grep -q damaged err'
 
 # 11-13: two processes on one output directory at once
 cat >many.tmsl <<'EOF'
