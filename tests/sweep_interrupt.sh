@@ -5,11 +5,7 @@
 # for finished runs to appear in the cache (polling), never for a time.
 set -u
 : "${TMSL:?}"
-t=0
-pass() { t=$((t + 1)); echo "ok $t - $1"; }
-fail() { t=$((t + 1)); echo "not ok $t - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "$(sed 's/^/  /' err 2>/dev/null | head -n 20)"; fi; }
-stats() { sed -n 's/^tmsl: [0-9]* runs: trained \([0-9]*\), reused \([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
+. "${top_srcdir:?}/tests/sweep_lib.sh"
 tmp=$(mktemp -d) || exit 1
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -5,10 +5,7 @@
 # a missing shard, a different script and different overrides.
 set -u
 : "${TMSL:?}"
-t=0
-pass() { t=$((t + 1)); echo "ok $t - $1"; }
-fail() { t=$((t + 1)); echo "not ok $t - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "$(sed 's/^/  /' err 2>/dev/null | head -n 20)"; fi; }
+. "${top_srcdir:?}/tests/sweep_lib.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
