@@ -1,0 +1,97 @@
+/* runtime/base/rng.h: the trainer's random numbers.
+ * Every run owns one generator: eight interleaved xoshiro256** lanes whose
+ * states come from splitmix64 applied to the run's seed. The lanes are
+ * advanced together into a small buffer (a loop the compiler turns into
+ * vector code) and consumers read the buffer in order, so the sequence a run
+ * sees depends on its seed alone, never on threads or batch-mates.
+ * Conversions: rng_unit24() is U[0,1) with 24 random bits (exact in float),
+ * rng_open53() is U(0,1] with 53 bits (safe for log), rng_normal() uses
+ * Box-Muller in double precision. */
+#ifndef TMSL_RNG_H
+#define TMSL_RNG_H
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define RNG_LANES 8
+#define RNG_BUF 256
+
+struct rng {
+    uint64_t s[4][RNG_LANES];
+    uint64_t buf[RNG_BUF];
+    int pos;
+};
+
+static inline uint64_t rng_splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static inline void rng_seed(struct rng *r, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int k = 0; k < 4; k++)
+        for (int l = 0; l < RNG_LANES; l++)
+            r->s[k][l] = rng_splitmix(&x);
+    r->pos = RNG_BUF;
+}
+
+/* Advance all lanes RNG_BUF / RNG_LANES times. The lanes are one vector of
+ * the compiler's generic type, so every build does the same element-wise
+ * integer arithmetic at whatever width the target offers. */
+typedef uint64_t rng_vq __attribute__((vector_size(8 * RNG_LANES)));
+static inline __attribute__((always_inline)) void rng_refill(struct rng *r)
+{
+    rng_vq s0, s1, s2, s3;
+    memcpy(&s0, r->s[0], sizeof s0), memcpy(&s1, r->s[1], sizeof s1);
+    memcpy(&s2, r->s[2], sizeof s2), memcpy(&s3, r->s[3], sizeof s3);
+    for (int it = 0; it < RNG_BUF / RNG_LANES; it++) {
+        rng_vq x = s1 + (s1 << 2); /* * 5 and * 9 as shifts: no 64-bit multiply needed */
+        rng_vq rot = (x << 7) | (x >> 57);
+        rng_vq out = rot + (rot << 3);
+        memcpy(r->buf + it * RNG_LANES, &out, sizeof out);
+        rng_vq t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 45) | (s3 >> 19);
+    }
+    memcpy(r->s[0], &s0, sizeof s0), memcpy(r->s[1], &s1, sizeof s1);
+    memcpy(r->s[2], &s2, sizeof s2), memcpy(r->s[3], &s3, sizeof s3);
+    r->pos = 0;
+}
+
+static inline uint64_t rng_next(struct rng *r)
+{
+    if (r->pos == RNG_BUF)
+        rng_refill(r);
+    return r->buf[r->pos++];
+}
+
+static inline float rng_unit24_of(uint64_t v)
+{
+    return (float)(v >> 40) * (1.0f / 16777216.0f);
+}
+
+static inline float rng_unit24(struct rng *r)
+{
+    return rng_unit24_of(rng_next(r));
+}
+
+static inline double rng_open53(struct rng *r)
+{
+    return (double)((rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
+}
+
+static inline double rng_normal(struct rng *r)
+{
+    double u = rng_open53(r), v = rng_open53(r);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+#endif

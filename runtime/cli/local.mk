@@ -1,0 +1,2 @@
+# runtime/cli/local.mk: the top layer: the command line and the REPL.
+tmsl_SOURCES += runtime/cli/main.c runtime/cli/repl.c runtime/cli/repl.h

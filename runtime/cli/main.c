@@ -1,0 +1,454 @@
+/* runtime/cli/main.c: the tmsl command line.
+ * tmsl [options] FILE...  parses, checks and plans every file first (so a
+ * typo in the last file costs no training), then runs the plans in order.
+ * With no FILE it opens the REPL on a terminal, or runs standard input as a
+ * script when that is a pipe. `tmsl merge DIR...` joins the outputs of
+ * shards (--shard I/N, or a Slurm job array). Under mpirun (an MPI build)
+ * every rank trains a slice of each plan and rank 0 writes the outputs.
+ * Exit status: 0 ok, 1 a run or expectation failed, 2 usage or script
+ * error, 130 interrupted. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "exec.h"
+#include "figures.h"
+#include "front.h"
+#include "repl.h"
+#include "shard.h"
+#include "util.h"
+#ifdef HAVE_MPI
+#include "ranks.h"
+#endif
+
+struct cli {
+    struct front_options fo;
+    struct exec_options eo;
+    const char **over_name, **over_value;
+    int nover;
+    const char *outdir;
+    int dry_run, interactive, merge, have_shard;
+    char **files;
+    int nfiles;
+};
+
+static void usage(FILE *fp)
+{
+    fputs("usage: tmsl [options] [FILE...]\n"
+          "       tmsl merge [options] DIR... [-o OUT]\n"
+          "Run tmsl scripts (toy models of superposition experiments).\n"
+          "With no FILE: an interactive session on a terminal, else read standard input.\n"
+          "FILE '-' reads standard input.\n\n"
+          "options:\n"
+          "  -o, --output DIR     write figures, tables and runs.jsonl to DIR\n"
+          "                       (default: out/NAME for NAME.tmsl)\n"
+          "  -D NAME=VALUE        override a setting or let variable (e.g. -D steps=1000)\n"
+          "  -j, --jobs N         training threads (default: all cores)\n"
+          "      --seed N         master seed (overrides 'seed' statements)\n"
+          "  -n, --dry-run        print the plan (runs, batches, model-steps); train nothing\n"
+          "      --format F       table format: text, csv or jsonl (default text)\n"
+          "      --no-render      write gnuplot scripts and data but do not run gnuplot\n"
+          "      --fail-fast      stop at the first failed run\n"
+          "      --force          retrain every run, even those in DIR/runs\n"
+          "      --shard I/N      train only shard I of N of each plan and write\n"
+          "                       DIR/shard-I-of-N.manifest, no figures (default in a\n"
+          "                       Slurm job array: from SLURM_ARRAY_TASK_ID/_COUNT/_MIN)\n"
+          "      --save-every SEC write finished runs to DIR/runs at least every SEC\n"
+          "                       seconds of training (default 2; 0: every round)\n"
+          "  -q, --quiet          no progress or notes on stderr\n"
+          "  -i, --interactive    run the files, then stay in an interactive session\n"
+          "  -h, --help           show this help\n"
+          "  -V, --version        show the version\n\n"
+          "Finished runs are kept in DIR/runs: running a script again trains only\n"
+          "what is missing, and an interrupted sweep resumes where it stopped.\n"
+          "'tmsl merge DIR...' checks that the shards in DIR... ran the same script and\n"
+          "cover the whole plan, then writes its figures, tables and runs.jsonl to OUT\n"
+          "(default: the first DIR) without training.\n"
+#ifdef HAVE_MPI
+          "This tmsl is built with MPI: 'mpirun -np K tmsl FILE' splits each plan\n"
+          "across K ranks; rank 0 writes the outputs.\n"
+#endif
+          "\n"
+          "exit status: 0 ok, 1 a run or expectation failed, 2 usage or script error,\n"
+          "130 interrupted\n", fp);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tmsl: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'tmsl --help' for more information.\n");
+    return 2;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int add_override(struct cli *c, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return usage_error("-D expects NAME=VALUE, got '%s'", arg);
+    *eq = '\0';
+    c->over_name = xrealloc(c->over_name, sizeof(char *) * (size_t)(c->nover + 1));
+    c->over_value = xrealloc(c->over_value, sizeof(char *) * (size_t)(c->nover + 1));
+    c->over_name[c->nover] = arg;
+    c->over_value[c->nover] = eq + 1;
+    c->nover++;
+    return 0;
+}
+
+static int parse_format(const char *s, int *out)
+{
+    if (strcmp(s, "text") == 0)
+        *out = TABLE_TEXT;
+    else if (strcmp(s, "csv") == 0)
+        *out = TABLE_CSV;
+    else if (strcmp(s, "jsonl") == 0)
+        *out = TABLE_JSONL;
+    else
+        return -1;
+    return 0;
+}
+
+enum { OPT_SEED = 256, OPT_FORMAT, OPT_NO_RENDER, OPT_FAIL_FAST, OPT_FORCE, OPT_SHARD,
+       OPT_SAVE_EVERY };
+
+static int parse_save_every(struct cli *c, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0 && v <= 86400))
+        return usage_error("--save-every expects seconds from 0 to 86400, got '%s'", s);
+    c->eo.save_every = v;
+    return 0;
+}
+
+/* Returns -1 to continue, else an exit status. */
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        { "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
+        { "seed", required_argument, NULL, OPT_SEED }, { "dry-run", no_argument, NULL, 'n' },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "no-render", no_argument, NULL, OPT_NO_RENDER },
+        { "fail-fast", no_argument, NULL, OPT_FAIL_FAST }, { "quiet", no_argument, NULL, 'q' },
+        { "force", no_argument, NULL, OPT_FORCE }, { "shard", required_argument, NULL, OPT_SHARD },
+        { "save-every", required_argument, NULL, OPT_SAVE_EVERY },
+        { "interactive", no_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
+    };
+    long v;
+    int ch;
+    opterr = 0;
+    /* Scripts stop option parsing (options after them are theirs to ignore);
+     * merge takes -o OUT after its directories too. */
+    const char *shorts = c->merge ? "o:D:j:nqihV" : "+o:D:j:nqihV";
+    while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        switch (ch) {
+        case 'o': c->outdir = optarg; break;
+        case 'D': if (add_override(c, optarg)) return 2; break;
+        case 'j':
+            if (parse_long(optarg, 1, 1024, &v))
+                return usage_error("-j expects a thread count from 1 to 1024, got '%s'", optarg);
+            c->eo.threads = (int)v;
+            break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return usage_error("--seed expects a non-negative integer, got '%s'", optarg);
+            c->fo.have_seed = 1;
+            c->fo.seed = s;
+            break;
+        }
+        case 'n': c->dry_run = 1; break;
+        case OPT_FORMAT:
+            if (parse_format(optarg, &c->eo.table_format))
+                return usage_error("--format expects text, csv or jsonl, got '%s'", optarg);
+            break;
+        case OPT_NO_RENDER: c->eo.render = 0; break;
+        case OPT_FAIL_FAST: c->eo.fail_fast = 1; break;
+        case OPT_FORCE: c->eo.force = 1; break;
+        case OPT_SHARD:
+            if (shard_parse(optarg, &c->eo.shard_index, &c->eo.shard_count))
+                return usage_error("--shard expects I/N with 1 <= I <= N, got '%s'", optarg);
+            c->have_shard = 1;
+            break;
+        case OPT_SAVE_EVERY:
+            if (parse_save_every(c, optarg))
+                return 2;
+            break;
+        case 'q': c->eo.quiet = 1; break;
+        case 'i': c->interactive = 1; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("tmsl %s\n", PACKAGE_VERSION); return 0;
+        default:
+            if (optopt > 0 && optopt < 256 && strchr("oDj", optopt))
+                return usage_error("option '-%s' needs a value", (char[]){ (char)optopt, 0 });
+            if (optopt >= 256)
+                return usage_error("option '%s' needs a value", argv[optind - 1]);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    c->files = argv + optind;
+    c->nfiles = argc - optind;
+    return -1;
+}
+
+/* "examples/section2.tmsl" -> "out/section2" */
+static char *default_outdir(const char *file)
+{
+    if (strcmp(file, "-") == 0)
+        return xstrdup("out/stdin");
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".tmsl") == 0)
+        len -= 5;
+    return xasprintf("out/%.*s", (int)len, base);
+}
+
+static char *exe_dir(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    return xstrdup(buf);
+}
+
+/* Load every file into a plan, keeping its text and path for shard
+ * manifests; returns 0 or 2 (errors already reported). */
+static int load_files(struct cli *c, struct front *f, struct diag *d, struct plan *plans,
+                      struct exec_source *src)
+{
+    int status = 0;
+    for (int i = 0; i < c->nfiles; i++) {
+        const char *name = c->files[i];
+        int is_stdin = strcmp(name, "-") == 0;
+        char *text = util_read_file(is_stdin ? "/dev/stdin" : name, &src[i].len);
+        if (!text) {
+            diag_error(d, NULL, "cannot read '%s': %s", name, strerror(errno));
+            status = 2;
+            continue;
+        }
+        char *abs = is_stdin ? NULL : realpath(name, NULL);
+        src[i] = (struct exec_source){ is_stdin ? "<stdin>" : name, abs ? abs : xstrdup(""),
+                                       text, src[i].len, c->nover,
+                                       (const char *const *)c->over_name,
+                                       (const char *const *)c->over_value, c->fo.have_seed,
+                                       c->fo.seed };
+        if (front_load(f, src[i].name, text, src[i].len, 1, &plans[i]))
+            status = 2;
+    }
+    if (status == 0 && front_unused_overrides(f, 1) > 0)
+        status = 2;
+    return status;
+}
+
+static int worse(int a, int b)
+{
+    if (a == 130 || b == 130)
+        return 130;
+    return a > b ? a : b;
+}
+
+static int run_files(struct cli *c, struct front *f, struct diag *d, struct exec_store *s)
+{
+    struct plan *plans = xcalloc((size_t)c->nfiles, sizeof *plans);
+    struct exec_source *src = xcalloc((size_t)c->nfiles, sizeof *src);
+    int status = load_files(c, f, d, plans, src);
+    for (int i = 0; status == 0 && i < c->nfiles; i++) {
+        if (c->dry_run) {
+            if (c->nfiles > 1)
+                printf("%s# %s\n", i ? "\n" : "", c->files[i]);
+            plan_print(&plans[i], stdout);
+            continue;
+        }
+        char *dir = c->outdir ? xstrdup(c->outdir) : default_outdir(c->files[i]);
+        c->eo.outdir = dir;
+        c->eo.script = c->files[i];
+        c->eo.source = &src[i];
+        status = worse(status, exec_plan(s, &plans[i], d, &c->eo));
+        c->eo.source = NULL;
+        free(dir);
+        if (status == 130)
+            break;
+    }
+    for (int i = 0; i < c->nfiles; i++) {
+        plan_free(&plans[i]);
+        free((char *)src[i].text);
+        free((char *)src[i].path);
+    }
+    free(src);
+    free(plans);
+    return status;
+}
+
+/* Options that make no sense for `tmsl merge`; 0 or a usage error. */
+static int check_merge_args(const struct cli *c)
+{
+    if (c->nfiles == 0)
+        return usage_error("%s", "merge expects at least one shard directory");
+    if (c->nover || c->fo.have_seed || c->have_shard || c->dry_run || c->interactive ||
+        c->eo.force)
+        return usage_error("%s", "merge takes only -o, -j, -q, --format and --no-render");
+    return 0;
+}
+
+/* Shard from a Slurm job array when --shard was not given; 0 or 2. */
+static int slurm_defaults(struct cli *c)
+{
+    if (c->have_shard)
+        return 0;
+    int r = shard_from_slurm(&c->eo.shard_index, &c->eo.shard_count);
+    if (r < 0)
+        return usage_error("%s", "inconsistent SLURM_ARRAY_TASK_* variables; give --shard I/N");
+    if (r > 0 && !c->eo.quiet)
+        fprintf(stderr, "tmsl: shard %d/%d (from SLURM_ARRAY_TASK_ID)\n", c->eo.shard_index,
+                c->eo.shard_count);
+    return 0;
+}
+
+/* Under mpirun, split plans across ranks; only rank 0 talks. */
+static int start_ranks(int *argc, char ***argv, int *rank, int *nranks)
+{
+    *rank = 0;
+    *nranks = 1;
+#ifdef HAVE_MPI
+    if (mpi_start(argc, argv, rank, nranks) != 0) {
+        fprintf(stderr, "tmsl: error: cannot start MPI\n");
+        return 2;
+    }
+#else
+    (void)argc;
+    (void)argv;
+#endif
+    return 0;
+}
+
+static void stop_ranks(void)
+{
+#ifdef HAVE_MPI
+    mpi_stop();
+#endif
+}
+
+static int merge_main(struct cli *c, const char *xdir)
+{
+    struct diag *d = diag_new(stderr);
+    exec_install_sigint();
+    c->eo.outdir = c->outdir;
+    int status = exec_merge(c->nfiles, c->files, xdir, d, &c->eo);
+    diag_free(d);
+    return status;
+}
+
+static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
+{
+    c->eo.rank = rank;
+    c->eo.nranks = nranks;
+    c->eo.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (c->eo.threads < 1)
+        c->eo.threads = 1;
+    c->eo.render = 1;
+    c->eo.save_every = 2;
+    c->eo.out = stdout;
+    c->eo.msg = stderr;
+    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+        c->merge = 1;
+        argc--;
+        argv++;
+    }
+    int status = parse_args(c, argc, argv);
+    if (status >= 0)
+        return status;
+    if (rank != 0)
+        c->eo.quiet = 1;
+    if (c->merge || nranks > 1)
+        c->eo.shard_count = 0;   /* ranks split plans on their own */
+    if (c->merge) {
+        if ((status = check_merge_args(c)) != 0)
+            return status;
+        char *xdir = exe_dir();
+        status = merge_main(c, xdir);
+        free(xdir);
+        return status;
+    }
+    if (nranks <= 1 && (status = slurm_defaults(c)) != 0)
+        return status;
+    static char stdin_name[] = "-";
+    static char *stdin_files[] = { stdin_name };
+    int tty = isatty(STDIN_FILENO);
+    if (c->nfiles == 0 && !tty) {
+        c->files = stdin_files;
+        c->nfiles = 1;
+    }
+    char *xdir = exe_dir();
+    c->fo.nover = c->nover;
+    c->fo.over_name = c->over_name;
+    c->fo.over_value = c->over_value;
+    c->fo.exe_dir = xdir;
+    /* every rank checks the script, only rank 0 says what is wrong with it */
+    FILE *dout = rank == 0 ? stderr : fopen("/dev/null", "w");
+    struct diag *d = diag_new(dout ? dout : stderr);
+    struct front *f = front_new(d, &c->fo);
+    struct exec_store *s = exec_store_new();
+    exec_install_sigint();
+    status = c->nfiles > 0 ? run_files(c, f, d, s) : 0;
+    if ((c->nfiles == 0 || c->interactive) && status != 130 && !c->dry_run && c->eo.nranks <= 1) {
+        c->eo.outdir = c->outdir ? c->outdir : "out/repl";
+        c->eo.script = "<repl>";
+        status = worse(status, repl_run(f, s, d, &c->eo));
+    }
+    exec_store_free(s);
+    front_free(f);
+    diag_free(d);
+    if (dout && dout != stderr)
+        fclose(dout);
+    free(xdir);
+    return status;
+}
+
+/* The whole command line; owns what parsing allocates, on every path. */
+static int tmsl_main(int argc, char **argv, int rank, int nranks)
+{
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    int status = tmsl_body(&c, argc, argv, rank, nranks);
+    free(c.over_name);
+    free(c.over_value);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    int rank, nranks;
+    int status = start_ranks(&argc, &argv, &rank, &nranks);
+    if (status != 0)
+        return status;
+    status = tmsl_main(argc, argv, rank, nranks);
+    stop_ranks();
+    return status;
+}

@@ -1,0 +1,378 @@
+/* runtime/exec/cache.c: the on-disk run cache (see cache.h for the format).
+ * A record is a 64-byte header followed by its payload, padded to 8 bytes:
+ *
+ *   0  "TMR1"         4  u32 version     8  u64 run identity
+ *  16  i32 n         20  i32 m          24  i32 flags (1 = failed)
+ *  28  i32 fail_step 32  i32 ncurve     36  u32 reason length
+ *  40  u64 payload length               48  f64 final loss
+ *  56  u64 checksum of bytes 0..55 and the payload
+ *  payload: f64 curve_loss[ncurve], f32 W[n*m], f32 b[n],
+ *           i32 curve_step[ncurve], reason bytes, zero padding
+ *
+ * Reading never trusts a length before checking it against the bytes left
+ * and the checksum; after any bad record the reader looks for the next magic
+ * at the following 8-byte boundary, so one damaged record costs one run. */
+#include "cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const unsigned char cache_magic[4] = { 'T', 'M', 'R', '1' };
+
+enum { MAX_DIM = 1 << 20, MAX_CELLS = 1 << 26, MAX_CURVE = 1 << 24, MAX_REASON = 159 };
+
+int cache_parse_id(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        int c = s[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    if (s[16] != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static size_t pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t reason_len(const struct train_result *r)
+{
+    if (!r->failed)
+        return 0;
+    size_t len = strnlen(r->fail_reason, sizeof r->fail_reason);
+    return len > MAX_REASON ? MAX_REASON : len;
+}
+
+static size_t payload_size(int n, int m, int ncurve, size_t rlen)
+{
+    return pad8(8 * (size_t)ncurve + 4 * (size_t)n * (size_t)m + 4 * (size_t)n +
+                4 * (size_t)ncurve + rlen);
+}
+
+size_t cache_record_size(const struct train_result *r, int keep_curve)
+{
+    int nc = keep_curve ? r->ncurve : 0;
+    return CACHE_HEADER_SIZE + payload_size(r->n, r->m, nc, reason_len(r));
+}
+
+static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+static uint64_t record_checksum(const unsigned char *rec, size_t payload)
+{
+    uint64_t h = util_hash64(rec, 56, UTIL_HASH_INIT);
+    h = util_hash64(rec + CACHE_HEADER_SIZE, payload, h);
+    return util_mix64(h);
+}
+
+size_t cache_encode(unsigned char *buf, uint64_t id, const struct train_result *r, int keep_curve)
+{
+    int nc = keep_curve ? r->ncurve : 0;
+    size_t rlen = reason_len(r);
+    size_t payload = payload_size(r->n, r->m, nc, rlen);
+    memset(buf, 0, CACHE_HEADER_SIZE + payload);
+    memcpy(buf, cache_magic, 4);
+    put32(buf + 4, CACHE_VERSION);
+    put64(buf + 8, id);
+    put32(buf + 16, (uint32_t)r->n);
+    put32(buf + 20, (uint32_t)r->m);
+    put32(buf + 24, r->failed ? 1u : 0u);
+    put32(buf + 28, (uint32_t)r->fail_step);
+    put32(buf + 32, (uint32_t)nc);
+    put32(buf + 36, (uint32_t)rlen);
+    put64(buf + 40, payload);
+    memcpy(buf + 48, &r->final_loss, 8);
+    unsigned char *p = buf + CACHE_HEADER_SIZE;
+    size_t cells = (size_t)r->n * (size_t)r->m;
+    if (nc) {
+        memcpy(p, r->curve_loss, 8 * (size_t)nc);
+        p += 8 * (size_t)nc;
+    }
+    if (r->W)
+        memcpy(p, r->W, 4 * cells);
+    p += 4 * cells;
+    if (r->b)
+        memcpy(p, r->b, 4 * (size_t)r->n);
+    p += 4 * (size_t)r->n;
+    for (int i = 0; i < nc; i++, p += 4)
+        put32(p, (uint32_t)r->curve_step[i]);
+    memcpy(p, r->fail_reason, rlen);
+    put64(buf + 56, record_checksum(buf, payload));
+    return CACHE_HEADER_SIZE + payload;
+}
+
+/* A name no other process (here or on another host) will pick. */
+static char *segment_name(const char *dir)
+{
+    static unsigned counter;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    unsigned long long ns =
+        (unsigned long long)t.tv_sec * 1000000000ULL + (unsigned long long)t.tv_nsec;
+    unsigned hh = (unsigned)(util_hash64(host, strlen(host), UTIL_HASH_INIT) & 0xffffffffu);
+    unsigned c = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    return xasprintf("%s/s%016llx-%08x-%ld-%u.tmr", dir, ns, hh, (long)getpid(), c);
+}
+
+/* Write to a temporary name, then rename: readers see the whole segment or
+ * none. No fsync: a segment cut short by a crash fails its checksums and its
+ * runs are trained again, which is cheaper than syncing every chunk. */
+static int write_whole(const char *path, const unsigned char *buf, size_t len)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    int rc = -1;
+    if (fp) {
+        int ok = fwrite(buf, 1, len, fp) == len;
+        ok &= fclose(fp) == 0;
+        rc = ok && rename(tmp, path) == 0 ? 0 : -1;
+    }
+    if (rc != 0) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+    }
+    free(tmp);
+    return rc;
+}
+
+int cache_write_segment(const char *dir, int count, const uint64_t *ids,
+                        const struct train_result *const *res, int keep_curve)
+{
+    if (count <= 0)
+        return 0;
+    if (util_mkdirs(dir) != 0)
+        return -1;
+    size_t total = 0;
+    for (int i = 0; i < count; i++)
+        total += cache_record_size(res[i], keep_curve);
+    unsigned char *buf = xmalloc(total);
+    size_t off = 0;
+    for (int i = 0; i < count; i++)
+        off += cache_encode(buf + off, ids[i], res[i], keep_curve);
+    char *path = segment_name(dir);
+    int rc = write_whole(path, buf, total);
+    int saved = errno;
+    free(path);
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+/* Fill rec from the record at p (len bytes left); 0 when it is whole and valid. */
+static int decode_record(const unsigned char *p, size_t len, struct cache_rec *rec, size_t *size)
+{
+    if (len < CACHE_HEADER_SIZE || memcmp(p, cache_magic, 4) != 0 || get32(p + 4) != CACHE_VERSION)
+        return -1;
+    int32_t n = (int32_t)get32(p + 16), m = (int32_t)get32(p + 20);
+    int32_t nc = (int32_t)get32(p + 32);
+    uint32_t rlen = get32(p + 36), flags = get32(p + 24);
+    uint64_t payload = get64(p + 40);
+    if (n < 1 || m < 1 || n > MAX_DIM || m > MAX_DIM || (int64_t)n * m > MAX_CELLS ||
+        nc < 0 || nc > MAX_CURVE || rlen > MAX_REASON || flags > 1)
+        return -1;
+    if (payload != payload_size(n, m, nc, rlen) || payload > len - CACHE_HEADER_SIZE)
+        return -1;
+    if (record_checksum(p, (size_t)payload) != get64(p + 56))
+        return -1;
+    rec->id = get64(p + 8);
+    rec->n = n;
+    rec->m = m;
+    rec->failed = (int)flags;
+    rec->fail_step = (int)(int32_t)get32(p + 28);
+    rec->ncurve = nc;
+    memcpy(&rec->final_loss, p + 48, 8);
+    const unsigned char *q = p + CACHE_HEADER_SIZE;
+    rec->curve_loss = q;
+    q += 8 * (size_t)nc;
+    rec->W = q;
+    q += 4 * (size_t)n * (size_t)m;
+    rec->b = q;
+    q += 4 * (size_t)n;
+    rec->curve_step = q;
+    q += 4 * (size_t)nc;
+    rec->reason = (const char *)q;
+    rec->reason_len = rlen;
+    *size = CACHE_HEADER_SIZE + (size_t)payload;
+    return 0;
+}
+
+int cache_scan_buffer(const unsigned char *buf, size_t len, cache_visit_fn fn, void *ctx,
+                      struct cache_stats *st)
+{
+    size_t pos = 0;
+    int in_bad = 0;
+    while (pos + 8 <= len) {
+        struct cache_rec rec;
+        size_t size;
+        if (decode_record(buf + pos, len - pos, &rec, &size) == 0) {
+            in_bad = 0;
+            if (st)
+                st->records++;
+            int stop = fn(ctx, &rec);
+            if (stop)
+                return stop;
+            pos += size;
+            continue;
+        }
+        /* Count a damaged stretch once, then look for the next record. */
+        if (!in_bad && st)
+            st->bad++;
+        in_bad = 1;
+        pos += 8;
+    }
+    if (pos < len && !in_bad && st)
+        st->bad++;
+    return 0;
+}
+
+static int is_segment(const char *name)
+{
+    size_t len = strlen(name);
+    return len > 4 && name[0] != '.' && strcmp(name + len - 4, ".tmr") == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Segment file names under dir, sorted; NULL with errno on failure. */
+static char **list_segments(const char *dir, int *count)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return NULL;
+    char **names = NULL;
+    int n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(dp)) != NULL) {
+        if (!is_segment(de->d_name))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            names = xrealloc(names, sizeof *names * (size_t)cap);
+        }
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(dp);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof *names, cmp_str);
+    *count = n;
+    return names ? names : xcalloc(1, sizeof *names);
+}
+
+/* Rewrite a segment without its damaged stretches, so that the damage is
+ * reported, and its runs retrained, once rather than on every later run.
+ * A segment with nothing valid left is removed. Failure leaves it as it was. */
+static void cache_repair(const char *path, const unsigned char *buf, size_t len)
+{
+    unsigned char *out = xmalloc(len ? len : 1);
+    size_t pos = 0, kept = 0;
+    while (pos + 8 <= len) {
+        struct cache_rec rec;
+        size_t size;
+        if (decode_record(buf + pos, len - pos, &rec, &size) == 0) {
+            memcpy(out + kept, buf + pos, size);
+            kept += size;
+            pos += size;
+        } else {
+            pos += 8;
+        }
+    }
+    if (kept == 0) {
+        unlink(path);
+    } else {
+        /* not a .tmr name, so no scan reads it half-written */
+        char *tmp = xasprintf("%s.%ld.fix", path, (long)getpid());
+        FILE *fp = fopen(tmp, "wb");
+        int ok = fp && fwrite(out, 1, kept, fp) == kept;
+        if (fp && fclose(fp) != 0)
+            ok = 0;
+        if (!ok || rename(tmp, path) != 0)
+            unlink(tmp);
+        free(tmp);
+    }
+    free(out);
+}
+
+int cache_scan(const char *dir, cache_visit_fn fn, void *ctx, struct cache_stats *st)
+{
+    int count = 0;
+    char **names = list_segments(dir, &count);
+    if (!names)
+        return errno == ENOENT ? 0 : -1;
+    int stop = 0;
+    for (int i = 0; i < count; i++) {
+        if (!stop) {
+            char *path = xasprintf("%s/%s", dir, names[i]);
+            size_t len;
+            char *buf = util_read_file(path, &len);
+            /* A segment removed since the listing is simply not there. */
+            if (buf) {
+                struct cache_stats one = { 1, 0, 0 };
+                stop = cache_scan_buffer((const unsigned char *)buf, len, fn, ctx, &one);
+                if (one.bad > 0 && !stop)
+                    cache_repair(path, (const unsigned char *)buf, len);
+                if (st) {
+                    st->files += one.files;
+                    st->records += one.records;
+                    st->bad += one.bad;
+                }
+                free(buf);
+            }
+            free(path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return stop;
+}
+
+void cache_rec_to_result(const struct cache_rec *rec, struct train_result *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cells = (size_t)rec->n * (size_t)rec->m;
+    out->n = rec->n;
+    out->m = rec->m;
+    out->failed = rec->failed;
+    out->fail_step = rec->fail_step;
+    memcpy(out->fail_reason, rec->reason, rec->reason_len);
+    out->final_loss = rec->final_loss;
+    out->W = xmalloc(4 * cells);
+    memcpy(out->W, rec->W, 4 * cells);
+    out->b = xmalloc(4 * (size_t)rec->n);
+    memcpy(out->b, rec->b, 4 * (size_t)rec->n);
+    out->ncurve = rec->ncurve;
+    if (rec->ncurve) {
+        out->curve_step = xmalloc(sizeof(int) * (size_t)rec->ncurve);
+        out->curve_loss = xmalloc(8 * (size_t)rec->ncurve);
+        const unsigned char *s = rec->curve_step;
+        for (int i = 0; i < rec->ncurve; i++)
+            out->curve_step[i] = (int)(int32_t)get32(s + 4 * (size_t)i);
+        memcpy(out->curve_loss, rec->curve_loss, 8 * (size_t)rec->ncurve);
+    }
+}

@@ -1,0 +1,198 @@
+/* runtime/exec/store.c: finished runs by identity, for one tmsl session.
+ * Open addressing on the run key over an array of compact records; the
+ * records' arrays are carved from large blocks (an arena) that live as long
+ * as the store. Replacing a run (--force) leaves its old arrays unused in
+ * the arena: rare, and cheaper than per-run allocations for a million runs. */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "util.h"
+
+enum { BLOCK_SIZE = 1 << 20 };
+
+struct block {
+    struct block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+};
+
+struct exec_store {
+    struct store_rec *recs;
+    long count, reccap;
+    uint32_t *slots;          /* record index + 1; 0 = empty */
+    size_t nslots;            /* power of two */
+    struct block *blocks;
+    struct train_result scratch;   /* what exec_store_get returns */
+};
+
+static void *arena_alloc(struct exec_store *s, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    struct block *b = s->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+        b = xmalloc(sizeof *b + cap);
+        b->cap = cap;
+        b->used = 0;
+        b->next = s->blocks;
+        s->blocks = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+struct exec_store *exec_store_new(void)
+{
+    struct exec_store *s = xcalloc(1, sizeof *s);
+    s->nslots = 64;
+    s->slots = xcalloc(s->nslots, sizeof *s->slots);
+    return s;
+}
+
+void exec_store_free(struct exec_store *s)
+{
+    if (!s)
+        return;
+    while (s->blocks) {
+        struct block *b = s->blocks;
+        s->blocks = b->next;
+        free(b);
+    }
+    free(s->recs);
+    free(s->slots);
+    free(s);
+}
+
+static size_t slot_of(const struct exec_store *s, uint64_t key)
+{
+    size_t mask = s->nslots - 1, i = (size_t)util_mix64(key) & mask;
+    while (s->slots[i] && s->recs[s->slots[i] - 1].key != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void grow_slots(struct exec_store *s)
+{
+    free(s->slots);
+    s->nslots *= 2;
+    s->slots = xcalloc(s->nslots, sizeof *s->slots);
+    for (long r = 0; r < s->count; r++)
+        s->slots[slot_of(s, s->recs[r].key)] = (uint32_t)(r + 1);
+}
+
+const struct store_rec *store_find(const struct exec_store *s, uint64_t key)
+{
+    uint32_t v = s->slots[slot_of(s, key)];
+    return v ? &s->recs[v - 1] : NULL;
+}
+
+/* The record for key, new and zeroed or existing. */
+static struct store_rec *rec_for(struct exec_store *s, uint64_t key)
+{
+    if ((size_t)(s->count + 1) * 2 > s->nslots)
+        grow_slots(s);
+    size_t i = slot_of(s, key);
+    if (s->slots[i])
+        return &s->recs[s->slots[i] - 1];
+    if (s->count == s->reccap) {
+        s->reccap = s->reccap ? 2 * s->reccap : 256;
+        s->recs = xrealloc(s->recs, sizeof *s->recs * (size_t)s->reccap);
+    }
+    struct store_rec *r = &s->recs[s->count++];
+    s->slots[i] = (uint32_t)s->count;
+    memset(r, 0, sizeof *r);
+    r->key = key;
+    return r;
+}
+
+static void rec_fill(struct exec_store *s, struct store_rec *r, int n, int m, int ncurve,
+                     int keep_curve, const char *reason, size_t rlen)
+{
+    size_t cells = (size_t)n * (size_t)m;
+    r->n = n;
+    r->m = m;
+    r->W = arena_alloc(s, sizeof(float) * cells);
+    r->b = arena_alloc(s, sizeof(float) * (size_t)n);
+    r->ncurve = keep_curve ? ncurve : 0;
+    r->curve_dropped = !keep_curve && ncurve > 0;
+    r->curve_step = r->ncurve ? arena_alloc(s, sizeof(int) * (size_t)ncurve) : NULL;
+    r->curve_loss = r->ncurve ? arena_alloc(s, sizeof(double) * (size_t)ncurve) : NULL;
+    r->reason = arena_alloc(s, rlen + 1);
+    memcpy(r->reason, reason, rlen);
+    r->reason[rlen] = '\0';
+}
+
+void store_put_result(struct exec_store *s, uint64_t key, const struct train_result *res,
+                      int keep_curve)
+{
+    struct store_rec *r = rec_for(s, key);
+    size_t rlen = res->failed ? strnlen(res->fail_reason, sizeof res->fail_reason) : 0;
+    rec_fill(s, r, res->n, res->m, res->ncurve, keep_curve, res->fail_reason, rlen);
+    if (res->W)
+        memcpy(r->W, res->W, sizeof(float) * (size_t)res->n * (size_t)res->m);
+    if (res->b)
+        memcpy(r->b, res->b, sizeof(float) * (size_t)res->n);
+    if (r->ncurve) {
+        memcpy(r->curve_step, res->curve_step, sizeof(int) * (size_t)r->ncurve);
+        memcpy(r->curve_loss, res->curve_loss, sizeof(double) * (size_t)r->ncurve);
+    }
+    r->final_loss = res->final_loss;
+    r->failed = res->failed;
+    r->fail_step = res->fail_step;
+}
+
+void store_put_cache(struct exec_store *s, uint64_t key, const struct cache_rec *c, int keep_curve)
+{
+    struct store_rec *r = rec_for(s, key);
+    rec_fill(s, r, c->n, c->m, c->ncurve, keep_curve, c->reason, c->reason_len);
+    memcpy(r->W, c->W, sizeof(float) * (size_t)c->n * (size_t)c->m);
+    memcpy(r->b, c->b, sizeof(float) * (size_t)c->n);
+    if (r->ncurve) {
+        const unsigned char *st = c->curve_step;
+        for (int i = 0; i < r->ncurve; i++) {
+            int32_t v;
+            memcpy(&v, st + 4 * (size_t)i, 4);
+            r->curve_step[i] = v;
+        }
+        memcpy(r->curve_loss, c->curve_loss, sizeof(double) * (size_t)r->ncurve);
+    }
+    r->final_loss = c->final_loss;
+    r->failed = c->failed;
+    r->fail_step = c->fail_step;
+}
+
+void store_view(const struct store_rec *rec, struct train_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = rec->n;
+    out->m = rec->m;
+    out->failed = rec->failed;
+    out->fail_step = rec->fail_step;
+    snprintf(out->fail_reason, sizeof out->fail_reason, "%s", rec->reason);
+    out->W = rec->W;
+    out->b = rec->b;
+    out->final_loss = rec->final_loss;
+    out->ncurve = rec->ncurve;
+    out->curve_step = rec->curve_step;
+    out->curve_loss = rec->curve_loss;
+}
+
+long store_count(const struct exec_store *s)
+{
+    return s->count;
+}
+
+/* The returned view is the store's scratch: valid until the next call. */
+const struct train_result *exec_store_get(const struct exec_store *s, const struct plan_run *r)
+{
+    const struct store_rec *rec = store_find(s, r->key);
+    if (!rec)
+        return NULL;
+    struct train_result *scratch = &((struct exec_store *)s)->scratch;
+    store_view(rec, scratch);
+    return scratch;
+}

@@ -1,0 +1,297 @@
+/* runtime/train/kern.c: the general fused kernel (any n, m, model kind).
+ * Each example is drawn as a list of its present features and consumed at
+ * once, so the batch is never written out. The work per example follows the
+ * sparsity: an all-zero example only counts (its effect on loss and bias
+ * gradient is the same every time, added once per step times the count);
+ * the encoder touches present features only; the backward pass skips
+ * outputs whose gradient is exactly zero (a ReLU that is off). The forward
+ * decoder runs over W's transpose so its inner loop is over features and
+ * vectorises. Results depend only on the run's own inputs and a fixed order
+ * of operations, which keeps training bit-reproducible. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern.h"
+#include "util.h"
+
+/* Length-n and length-m loops go through kern_axpy, written with the
+ * compiler's generic 16-float vectors; the per-element operations and their
+ * order are those of the plain loop, so every build computes the same. */
+typedef float kern_vf __attribute__((vector_size(64)));
+typedef float kern_vf8 __attribute__((vector_size(32)));
+typedef int32_t kern_vi8 __attribute__((vector_size(32)));
+typedef uint64_t kern_vq __attribute__((vector_size(64)));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define KERN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef KERN_CLONES
+#define KERN_CLONES
+#endif
+#define KERN_INLINE static inline __attribute__((always_inline))
+
+/* y[j] += a * x[j] for j < len. */
+KERN_INLINE void kern_axpy(float *restrict y, float a, const float *restrict x, int len)
+{
+    int j = 0;
+    for (; j + 16 <= len; j += 16) {
+        kern_vf xv, yv;
+        memcpy(&xv, x + j, sizeof xv);
+        memcpy(&yv, y + j, sizeof yv);
+        yv += a * xv;
+        memcpy(y + j, &yv, sizeof yv);
+    }
+    for (; j < len; j++)
+        y[j] += a * x[j];
+}
+
+void kern_sampler_init(struct kern_sampler *sp, uint64_t seed, int n, const double *density)
+{
+    rng_seed(&sp->rng, seed);
+    sp->n = n;
+    sp->thr = xmalloc(sizeof(uint64_t) * (size_t)n);
+    int uniform = 1;
+    for (int i = 0; i < n; i++) {
+        double p = density[i];
+        p = p > 1 ? 1 : p < 0 || p != p ? 0 : p;
+        sp->thr[i] = (uint64_t)ldexp(p, 32);
+        if (density[i] != density[0])
+            uniform = 0;
+    }
+    double p0 = sp->thr[0] / 4294967296.0;
+    sp->geometric = uniform && p0 > 0 && p0 < KERN_GEOM_MAX;
+    sp->inv_log_q = sp->geometric ? 1.0 / log1p(-p0) : 0;
+    sp->skip = 0;
+    if (sp->geometric)
+        sp->skip = UINT64_MAX; /* drawn lazily below */
+}
+
+void kern_sampler_free(struct kern_sampler *sp)
+{
+    free(sp->thr);
+    sp->thr = NULL;
+}
+
+void kern_ws_init(struct kern_ws *ws, int n, int m)
+{
+    ws->n = n;
+    ws->m = m;
+    ws->x = xcalloc((size_t)n, sizeof(float));
+    ws->y = xcalloc((size_t)n, sizeof(float));
+    ws->dy = xcalloc((size_t)n, sizeof(float));
+    ws->val = xcalloc((size_t)n, sizeof(float));
+    ws->lossv = xcalloc((size_t)n, sizeof(float));
+    ws->h = xcalloc((size_t)m, sizeof(float));
+    ws->hpre = xcalloc((size_t)m, sizeof(float));
+    ws->dh = xcalloc((size_t)m, sizeof(float));
+    ws->idx = xcalloc((size_t)n, sizeof(int));
+}
+
+void kern_ws_free(struct kern_ws *ws)
+{
+    free(ws->x), free(ws->y), free(ws->dy), free(ws->val), free(ws->lossv);
+    free(ws->h), free(ws->hpre), free(ws->dh), free(ws->idx);
+}
+
+/* Gap to the next present element: floor(log U / log(1-p)), U in (0,1]. */
+static uint64_t kern_geom(struct kern_sampler *sp)
+{
+    double g = log(rng_open53(&sp->rng)) * sp->inv_log_q;
+    return g < 4e18 ? (uint64_t)g : (uint64_t)4e18;
+}
+
+int kern_draw(struct kern_sampler *sp, int *idx, float *val)
+{
+    int n = sp->n, c = 0;
+    if (!sp->geometric) {
+        for (int i = 0; i < n; i++) {
+            uint64_t r = rng_next(&sp->rng);
+            if ((r & 0xffffffffu) < sp->thr[i]) {
+                idx[c] = i;
+                val[c++] = rng_unit24_of(r);
+            }
+        }
+        return c;
+    }
+    if (sp->skip == UINT64_MAX)
+        sp->skip = kern_geom(sp);
+    uint64_t pos = 0;
+    while (sp->skip < (uint64_t)n - pos) {
+        pos += sp->skip;
+        idx[c] = (int)pos;
+        val[c++] = rng_unit24(&sp->rng);
+        pos++;
+        sp->skip = kern_geom(sp);
+    }
+    sp->skip -= (uint64_t)n - pos;
+    return c;
+}
+
+/* Bernoulli-mode draw of one example straight into a dense row x[0..n):
+ * the same random words, used the same way, as kern_draw, but as a loop
+ * over the generator's buffer that vectorises. Returns the count present. */
+KERN_CLONES int kern_draw_dense(struct kern_sampler *sp, float *restrict x)
+{
+    struct rng *r = &sp->rng;
+    const int n = sp->n;
+    int i = 0, c = 0;
+    while (i < n) {
+        if (r->pos == RNG_BUF)
+            rng_refill(r);
+        int len = RNG_BUF - r->pos < n - i ? RNG_BUF - r->pos : n - i;
+        const uint64_t *restrict bw = r->buf + r->pos, *restrict thr = sp->thr + i;
+        float *restrict xo = x + i;
+        int j = 0;
+        for (; j + 8 <= len; j += 8) {
+            kern_vq v, t;
+            memcpy(&v, bw + j, sizeof v), memcpy(&t, thr + j, sizeof t);
+            kern_vq on = (kern_vq)((v & 0xffffffffu) < t);
+            kern_vf8 f = __builtin_convertvector(__builtin_convertvector(v >> 40, kern_vi8),
+                                                 kern_vf8) * (1.0f / 16777216.0f);
+            kern_vi8 m8 = __builtin_convertvector(on, kern_vi8);
+            f = (kern_vf8)((kern_vi8)f & m8);
+            memcpy(xo + j, &f, sizeof f);
+            for (int l = 0; l < 8; l++)
+                c -= m8[l];
+        }
+        for (; j < len; j++) {
+            uint64_t v = bw[j];
+            int on = (v & 0xffffffffu) < thr[j];
+            float f = (float)(int32_t)(v >> 40) * (1.0f / 16777216.0f);
+            xo[j] = on ? f : 0.0f;
+            c += on;
+        }
+        r->pos += len;
+        i += len;
+    }
+    return c;
+}
+
+/* Forward and backward of one example with c > 0 present features. */
+KERN_INLINE void kern_example(const struct kern_model *md, int c, const int *idx,
+                         const float *val, struct kern_ws *ws, struct kern_grad *g)
+{
+    const int n = md->n, m = md->m;
+    const float *restrict W = md->W, *restrict WT = md->WT;
+    float *restrict h = ws->h, *restrict y = ws->y, *restrict x = ws->x;
+    float *restrict dh = ws->dh, *restrict gW = g->gW;
+    for (int k = 0; k < m; k++)
+        h[k] = 0;
+    for (int t = 0; t < c; t++) {
+        const float *w = W + (size_t)idx[t] * m;
+        x[idx[t]] = val[t];
+        kern_axpy(h, val[t], w, m);
+    }
+    if (md->kind == TRAIN_RELU_HIDDEN)
+        for (int k = 0; k < m; k++) {
+            ws->hpre[k] = h[k];
+            h[k] = h[k] > 0 ? h[k] : 0;
+        }
+    memcpy(y, md->b, sizeof(float) * (size_t)n);
+    for (int k = 0; k < m; k++) {
+        const float hk = h[k], *restrict wt = WT + (size_t)k * n;
+        if (hk != 0)
+            kern_axpy(y, hk, wt, n);
+    }
+    float *restrict dy = ws->dy, *restrict lossv = ws->lossv, *restrict gb = g->gb;
+    const float *restrict imp = md->imp;
+    if (md->kind == TRAIN_LINEAR) {
+        for (int i = 0; i < n; i++) {
+            float e = y[i] - x[i];
+            lossv[i] += imp[i] * e * e;
+            dy[i] = imp[i] * e;
+            gb[i] += dy[i];
+        }
+    } else {
+        for (int i = 0; i < n; i++) {
+            float o = y[i] > 0 ? y[i] : 0, e = o - x[i];
+            lossv[i] += imp[i] * e * e;
+            dy[i] = y[i] > 0 ? imp[i] * e : 0;
+            gb[i] += dy[i];
+        }
+    }
+    for (int k = 0; k < m; k++)
+        dh[k] = 0;
+    for (int i = 0; i < n; i++) {
+        const float d = dy[i];
+        if (d == 0)
+            continue;
+        const float *restrict w = W + (size_t)i * m;
+        float *restrict gw = gW + (size_t)i * m;
+        kern_axpy(dh, d, w, m);
+        kern_axpy(gw, d, h, m);
+    }
+    if (md->kind == TRAIN_RELU_HIDDEN)
+        for (int k = 0; k < m; k++)
+            dh[k] = ws->hpre[k] > 0 ? dh[k] : 0;
+    for (int t = 0; t < c; t++) {
+        float *restrict gw = gW + (size_t)idx[t] * m;
+        x[idx[t]] = 0;
+        kern_axpy(gw, val[t], dh, m);
+    }
+}
+
+/* The all-zero example's contribution, added nzero times at once. */
+void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct kern_grad *g)
+{
+    if (nzero == 0)
+        return;
+    const float cnt = (float)nzero;
+    for (int i = 0; i < md->n; i++) {
+        float y = md->b[i];
+        int on = md->kind == TRAIN_LINEAR || y > 0;
+        float e = on ? y : 0;
+        lossv[i] += cnt * (md->imp[i] * e * e);
+        g->gb[i] += on ? cnt * (md->imp[i] * e) : 0;
+    }
+}
+
+void kern_loss_fold(int n, float *lossv, struct kern_grad *g)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        s += lossv[i];
+        lossv[i] = 0;
+    }
+    g->loss_sum += s;
+}
+
+KERN_CLONES void kern_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+               struct kern_ws *ws, struct kern_grad *g)
+{
+    long nzero = 0;
+    for (int e = 0; e < batch; e++) {
+        int c = kern_draw(sp, ws->idx, ws->val);
+        if (c == 0)
+            nzero++;
+        else
+            kern_example(md, c, ws->idx, ws->val, ws, g);
+    }
+    kern_empty(md, nzero, ws->lossv, g);
+    kern_loss_fold(md->n, ws->lossv, g);
+}
+
+KERN_CLONES void kern_batch(const struct kern_model *md, const float *X, int batch,
+                struct kern_ws *ws, struct kern_grad *g)
+{
+    long nzero = 0;
+    for (int e = 0; e < batch; e++) {
+        int c = 0;
+        for (int i = 0; i < md->n; i++)
+            if (X[(size_t)e * md->n + i] != 0) {
+                ws->idx[c] = i;
+                ws->val[c++] = X[(size_t)e * md->n + i];
+            }
+        if (c == 0)
+            nzero++;
+        else
+            kern_example(md, c, ws->idx, ws->val, ws, g);
+    }
+    kern_empty(md, nzero, ws->lossv, g);
+    kern_loss_fold(md->n, ws->lossv, g);
+}

@@ -1,0 +1,123 @@
+/* runtime/train/kern.h: the trainer's inner loops.
+ * A kernel takes one run's parameters for one step, draws that step's batch
+ * (or reads an explicit one, for tests) and accumulates the loss and the
+ * gradient. Kernels work in "half units": loss_sum is the sum over examples
+ * and features of I_i (x_i - x'_i)^2, and gW, gb are the gradients of
+ * loss_sum / 2. The trainer multiplies by 1/(batch n) and 2/(batch n) to get
+ * the notebook's loss and its gradient; keeping the scale out of the inner
+ * loop saves a multiply per element.
+ * Every fast kernel has a naive double-precision twin in kern_ref.c that
+ * takes the batch as a dense batch x n matrix. */
+#ifndef TMSL_KERN_H
+#define TMSL_KERN_H
+#include <stdint.h>
+
+#include "rng.h"
+#include "train.h"
+
+/* One run's parameters as the kernels see them during a step. */
+struct kern_model {
+    enum train_kind kind;
+    int n, m;
+    const float *W;   /* [n*m] row i = feature i */
+    const float *WT;  /* [m*n] transpose of W, refreshed by the caller */
+    const float *b;   /* [n] */
+    const float *imp; /* [n] importance */
+};
+
+/* Gradient accumulators (caller zeroes them before a step). */
+struct kern_grad {
+    float *gW;        /* [n*m] */
+    float *gb;        /* [n] */
+    double loss_sum;
+};
+
+/* How a run's inputs are drawn. Uniform-density runs below KERN_GEOM_MAX use
+ * geometric gaps between present elements of the flattened (step, example,
+ * feature) stream; the rest draw one Bernoulli per element. */
+#define KERN_GEOM_MAX 0.05
+struct kern_sampler {
+    struct rng rng;
+    int n;
+    int geometric;
+    uint64_t *thr;     /* [n] present iff low 32 bits < thr (p * 2^32) */
+    double inv_log_q;  /* 1 / log(1 - p), geometric mode */
+    uint64_t skip;     /* absent elements before the next present one */
+};
+
+/* Scratch space for one run's step (per thread). */
+struct kern_ws {
+    int n, m;
+    float *x, *h, *hpre, *y, *dy, *dh, *val, *lossv;
+    int *idx;
+};
+
+void kern_sampler_init(struct kern_sampler *sp, uint64_t seed, int n, const double *density);
+void kern_sampler_free(struct kern_sampler *sp);
+void kern_ws_init(struct kern_ws *ws, int n, int m);
+void kern_ws_free(struct kern_ws *ws);
+
+/* Fused sample + forward + backward of one step for any shape. */
+void kern_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+               struct kern_ws *ws, struct kern_grad *g);
+/* The same arithmetic on an explicit dense batch X [batch*n] (tests). */
+void kern_batch(const struct kern_model *md, const float *X, int batch,
+                struct kern_ws *ws, struct kern_grad *g);
+
+/* Draw one example's present features into idx/val; returns their count. */
+int kern_draw(struct kern_sampler *sp, int *idx, float *val);
+/* The same draw (Bernoulli mode only) written densely into x[0..n). */
+int kern_draw_dense(struct kern_sampler *sp, float *x);
+/* Add nzero all-zero examples (output = bias) to lossv and the bias gradient. */
+void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct kern_grad *g);
+/* Move the per-feature loss sums into g->loss_sum, zeroing lossv. */
+void kern_loss_fold(int n, float *lossv, struct kern_grad *g);
+
+/* Large models (kern_gemm.c): non-empty examples gathered into blocks whose
+ * decoder and gradients are matrix products: in-house AVX-512 loops
+ * (kern_x5.c) for m <= 32 on CPUs that have it, else BLAS. */
+#define KERN_GEMM_MIN_NM 2048
+struct kern_gws {
+    int n, m, mp;               /* mp: m rounded up to 16 */
+    int nq, ld;                 /* nq: n rounded up to 16; ld: row stride of X, Y */
+    int fast;                   /* blocks go through kern_x5_block */
+    long bnnz;                  /* non-zero inputs of the current dense block */
+    float *Wp, *gWp;            /* [nq*mp] padded W and its gradient */
+    float *WTp;                 /* [m*nq] padded transpose of W (fast) */
+    float *bp, *impp, *gbp;     /* [nq] padded b, importance, bias gradient (fast) */
+    float *X, *Y;               /* [GEMM_ROWS*ld] dense inputs; outputs, then dY */
+    float *H, *Hpre, *dH;       /* [GEMM_ROWS*mp] */
+    float *xrow, *lossv, *val;  /* [n], [nq], [GEMM_ROWS*n] */
+    int *idx, *rowptr;          /* sparse inputs of the block (CSR) */
+};
+int kern_gemm_applies(const struct kern_model *md);
+void kern_gws_init(struct kern_gws *w, int n, int m);
+/* fast: 1 use kern_x5.c, 0 use BLAS, -1 choose (x5 when usable). */
+void kern_gws_init_mode(struct kern_gws *w, int n, int m, int fast);
+void kern_gws_free(struct kern_gws *w);
+void kern_gemm_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+                    struct kern_gws *w, struct kern_grad *g);
+void kern_gemm_batch(const struct kern_model *md, const float *X, int batch,
+                     struct kern_gws *w, struct kern_grad *g);
+/* kern_x5.c: whether this CPU and m allow it; one block of R gathered rows
+ * (have_x: inputs are dense in X, their count in bnnz; else in the lists). */
+int kern_x5_usable(int m);
+void kern_x5_block(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
+
+/* Small models (n <= KERN_VX_MAXN): 16 examples at a time in SIMD lanes,
+ * one Bernoulli draw per element, independent of sparsity. */
+#define KERN_VX_MAXN 64
+#define KERN_VX_MIN_NNZ 0.15 /* expected present features per example */
+int kern_vx_applies(const struct kern_model *md, const double *density);
+void kern_vx_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+                  struct kern_grad *g);
+void kern_vx_batch(const struct kern_model *md, const float *X, int batch,
+                   struct kern_grad *g);
+
+/* Naive double-precision reference on a dense batch: returns the notebook
+ * loss (mean over batch and features) and stores its true gradient. */
+double kern_ref_loss_grad(enum train_kind kind, int n, int m, const double *W,
+                          const double *b, const double *imp, const double *X,
+                          int batch, double *gW, double *gb);
+
+#endif

@@ -1,0 +1,92 @@
+/* runtime/train/train.h: the trainer's contract.
+ * A batch of independent toy models ("runs") is trained together: every run
+ * has its own settings, importance and density rows, and its own RNG stream
+ * derived from spec.seed alone, so a run's result is bit-identical whatever
+ * batch it sits in and however many threads train the batch. Weights are
+ * float32; the reported loss is the notebook's unit (mean over batch and
+ * features of the importance-weighted squared error, for one model). */
+#ifndef TMSL_TRAIN_H
+#define TMSL_TRAIN_H
+#include <signal.h>
+#include <stdint.h>
+
+enum train_kind { TRAIN_LINEAR, TRAIN_RELU, TRAIN_RELU_HIDDEN };
+enum train_optim { TRAIN_ADAMW, TRAIN_ADAM, TRAIN_SGD };
+enum train_sched { TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE };
+
+/* Settings shared by every run of a training batch. */
+struct train_recipe {
+    int steps;              /* default 10000 */
+    int batch;              /* default 1024 */
+    enum train_optim optim; /* default TRAIN_ADAMW */
+    enum train_sched sched; /* default constant */
+    double lr;              /* default 1e-3 */
+    double beta1, beta2;    /* default 0.9, 0.999 */
+    double eps;             /* default 1e-8 */
+    double weight_decay;    /* default 0.01 (decoupled, AdamW only) */
+    double momentum;        /* SGD momentum, default 0 */
+    int log_every;          /* loss-curve sample spacing in steps, default 100; 0 = none */
+};
+
+/* One run. importance and density point at n values owned by the caller. */
+struct train_spec {
+    enum train_kind kind;
+    int n, m;
+    struct train_recipe recipe;
+    double init_std;         /* <= 0: xavier-normal of this run's n x m matrix */
+    uint64_t seed;           /* the run's own seed; everything random derives from it */
+    const double *importance; /* [n] */
+    const double *density;    /* [n] probability that feature i is present (1 - S_i) */
+};
+
+/* What a run produced. All arrays are owned by the result. */
+struct train_result {
+    int n, m;
+    int failed;              /* diverged: NaN/inf loss or weights */
+    char fail_reason[160];
+    int fail_step;
+    float *W;                /* [n*m], W[i*m + k]: feature i's embedding is row i */
+    float *b;                /* [n] */
+    double final_loss;       /* mean loss over the last min(100, steps) steps, notebook unit */
+    int ncurve;
+    int *curve_step;         /* [ncurve] */
+    double *curve_loss;      /* [ncurve] loss at that step */
+};
+
+/* Metrics of a trained run, computed from W (see metrics.c). */
+struct train_metrics {
+    int n, m;
+    double *norm;            /* [n] ||W_i|| */
+    double *superpos;        /* [n] sum_{j!=i} (W^_i . W_j)^2 */
+    double *dim;             /* [n] D_i = ||W_i||^2 / sum_j (W^_i . W_j)^2 */
+    double frob2;            /* ||W||_F^2 */
+    int represented;         /* #features with ||W_i|| >= 0.5 */
+};
+
+/* Progress/cancel hooks: the trainer adds finished model-steps to *steps_done
+ * (atomically, coarse-grained) and stops early, marking runs failed with reason
+ * "cancelled", when *cancel becomes non-zero. Either may be NULL. */
+struct train_hooks {
+    volatile sig_atomic_t *cancel;
+    uint64_t *steps_done;
+};
+
+void train_recipe_default(struct train_recipe *r);
+
+/* Train count runs that share kind, n, m and recipe, on threads threads.
+ * out[k] receives run k's result (free with train_result_free).
+ * Returns the number of failed runs. */
+int train_batch(const struct train_spec *specs, int count, int threads,
+                const struct train_hooks *hooks, struct train_result *out);
+
+void train_result_free(struct train_result *r);
+
+int train_metrics_compute(const float *W, int n, int m, struct train_metrics *out);
+void train_metrics_free(struct train_metrics *mt);
+
+/* Names for settings, used in messages and runs.jsonl. */
+const char *train_kind_name(enum train_kind k);
+const char *train_optim_name(enum train_optim o);
+const char *train_sched_name(enum train_sched s);
+
+#endif
