@@ -46,42 +46,14 @@ static int check_max(struct front *f, const char *what, double v, double hi,
     return 0;
 }
 
+/* The ranges live in the catalogues (names.c, params.c). */
 int check_value(struct front *f, const char *name, double v, const struct ast_span *sp)
 {
-    struct diag *d = f->diag;
-    if (!strcmp(name, "n") || !strcmp(name, "m"))
-        return check_int(f, name, v, 1, sp) || check_max(f, name, v, FRONT_MAX_N, sp) ? -1 : 0;
-    if (!strcmp(name, "sparsity") && !(v >= 0 && v < 1)) {
-        diag_error(d, sp, "sparsity must be in [0, 1), got %s", check_num(v).s);
-        return -1;
-    }
-    if (!strcmp(name, "density") && !(v > 0 && v <= 1)) {
-        diag_error(d, sp, "density must be in (0, 1], got %s", check_num(v).s);
-        return -1;
-    }
-    if (!strcmp(name, "steps") || !strcmp(name, "batch"))
-        return check_int(f, name, v, 1, sp) || check_max(f, name, v, 1e9, sp) ? -1 : 0;
-    if (!strcmp(name, "log_every"))
-        return check_int(f, name, v, 0, sp) || check_max(f, name, v, 1e9, sp) ? -1 : 0;
-    if (!strcmp(name, "repeat"))
-        return check_int(f, name, v, 1, sp) || check_max(f, name, v, 1e7, sp) ? -1 : 0;
-    if (!strcmp(name, "seed"))
-        return check_int(f, name, v, 0, sp) || check_max(f, name, v, 9007199254740992.0, sp)
-                   ? -1 : 0;
-    if ((!strcmp(name, "lr") || !strcmp(name, "eps")) && !(v > 0)) {
-        diag_error(d, sp, "%s must be positive, got %s", name, check_num(v).s);
-        return -1;
-    }
-    if ((!strcmp(name, "beta1") || !strcmp(name, "beta2")) && !(v >= 0 && v < 1)) {
-        diag_error(d, sp, "%s must be in [0, 1), got %s", name, check_num(v).s);
-        return -1;
-    }
-    if ((!strcmp(name, "weight_decay") || !strcmp(name, "momentum") || !strcmp(name, "init") ||
-         !strcmp(name, "importance")) && !(v >= 0)) {
-        diag_error(d, sp, "%s must not be negative, got %s", name, check_num(v).s);
-        return -1;
-    }
-    return 0;
+    char why[96];
+    if (names_value_ok(name, v, why, sizeof why))
+        return 0;
+    diag_error(f->diag, sp, "%s %s, got %s", name, why, check_num(v).s);
+    return -1;
 }
 
 /* ---- small helpers ---- */
@@ -130,12 +102,6 @@ static int check_pinned(struct front *f, const char *name)
     return 0;
 }
 
-static const char *check_canonical_param(const char *name)
-{
-    const struct names_param *p = names_param_find(name);
-    return p ? p->name : name;
-}
-
 /* Evaluate a per-feature expression at i = 0 .. n-1 when n is known (else at
  * i = 0 only), checking each value as `what`. */
 static int check_per_feature(struct front *f, const struct ast_node *e, const char *what)
@@ -144,7 +110,7 @@ static int check_per_feature(struct front *f, const struct ast_node *e, const ch
     check_ctx(&c, f, &f->st);
     double nv = 1;
     c.quiet = 1;
-    if (eval_lookup(&c, "n", &e->span, &nv) != 0 || nv < 1 || nv > FRONT_MAX_N || nv != floor(nv))
+    if (eval_lookup(&c, "n", &e->span, &nv) != 0 || !names_value_ok("n", nv, NULL, 0))
         nv = 1;
     c.quiet = 0;
     for (int i = 0; i < (int)nv; i++) {
@@ -227,43 +193,44 @@ static void check_sparsity(struct front *f, struct ast_node *s, int is_density)
     check_remove_axis(&f->st, "sparsity");
 }
 
+/* Training parameter names and aliases, for suggestions. */
 static const char *const *check_param_names(void)
 {
-    static const char *list[2 * FRONT_NPARAMS + 1];
-    if (!list[0]) {
-        int k = 0;
-        for (const struct names_param *p = names_params; p->name; p++) {
-            list[k++] = p->name;
-            if (p->alias)
-                list[k++] = p->alias;
-        }
-        list[k] = NULL;
+    static const char *list[2 * PARAMS_COUNT + 1];
+    int k = 0;
+    for (int j = 0; j < PARAMS_COUNT; j++) {
+        list[k++] = params_table[j].name;
+        if (params_table[j].alias)
+            list[k++] = params_table[j].alias;
     }
+    list[k] = NULL;
     return list;
 }
 
 /* optimizer=adamw, schedule=cosine: the value is a bare name from a list. */
-static int check_enum_param(struct front *f, const struct names_param *np,
+static int check_enum_param(struct front *f, const struct params_def *np,
                             const struct ast_node *v)
 {
-    const char *const *list = np->type == NAMES_OPTIM ? names_optimizers : names_schedules;
-    const char *what = np->type == NAMES_OPTIM ? "optimizer" : "schedule";
     if (v->kind != AST_NAME) {
-        diag_error(f->diag, &v->span, "%s must be one of %s", what,
-                   np->type == NAMES_OPTIM ? "'adamw', 'adam' or 'sgd'"
-                                           : "'constant', 'linear' or 'cosine'");
+        struct sbuf b;
+        sbuf_init(&b);
+        for (int k = 0; np->choices[k]; k++)
+            sbuf_printf(&b, "%s'%s'", k == 0 ? "" : np->choices[k + 1] ? ", " : " or ",
+                        np->choices[k]);
+        diag_error(f->diag, &v->span, "%s must be one of %s", np->name, b.s);
+        sbuf_free(&b);
         return -1;
     }
-    if (names_index(list, v->name) < 0) {
-        check_unknown(f, &v->span, what, v->name, list);
+    if (names_index(np->choices, v->name) < 0) {
+        check_unknown(f, &v->span, np->name, v->name, np->choices);
         return -1;
     }
     return 0;
 }
 
-static int check_param_value(struct front *f, const struct names_param *np, const struct ast_node *v)
+static int check_param_value(struct front *f, const struct params_def *np, const struct ast_node *v)
 {
-    if (np->type == NAMES_OPTIM || np->type == NAMES_SCHED)
+    if (np->type == PARAMS_CHOICE)
         return check_enum_param(f, np, v);
     struct eval_ctx c;
     check_ctx(&c, f, &f->st);
@@ -277,7 +244,7 @@ static void check_train(struct front *f, struct ast_node *s)
 {
     for (int k = 0; k < s->nargs; k++) {
         struct ast_node *p = s->args[k];
-        const struct names_param *np = names_param_find(p->name);
+        const struct params_def *np = params_find(p->name);
         if (!np) {
             check_unknown(f, &p->name_span, "training parameter", p->name, check_param_names());
             continue;
@@ -286,7 +253,7 @@ static void check_train(struct front *f, struct ast_node *s)
             continue;
         if (check_param_value(f, np, p->a) != 0)
             continue;
-        f->st.param[np - names_params] = p->a;
+        f->st.param[np - params_table] = p->a;
         check_remove_axis(&f->st, np->name);
     }
 }
@@ -330,7 +297,7 @@ static int check_let_name(struct front *f, const struct ast_node *s)
 {
     static const char *const reserved[] = {"i", "n", "m", NULL};
     if (names_index(reserved, s->name) >= 0 || names_index(names_functions, s->name) >= 0 ||
-        names_metric_find(s->name) || names_param_find(s->name) ||
+        names_metric_find(s->name) || params_find(s->name) ||
         names_index(names_statements, s->name) >= 0) {
         diag_error(f->diag, &s->name_span, "'%s' is a reserved name", s->name);
         return -1;
@@ -427,12 +394,12 @@ static void check_let(struct front *f, struct ast_node *s)
 /* What a sweep may vary: "" if name is sweepable, else reports and NULL. */
 static const char *check_sweep_name(struct front *f, const struct ast_node *s)
 {
-    static const char *const fixed[] = {"sparsity", "density", "n", "m", "seed", NULL};
-    if (names_index(fixed, s->name) >= 0)
+    const struct names_setting *set = names_setting_find(s->name);
+    if (set && set->sweepable)
         return s->name;
-    const struct names_param *np = names_param_find(s->name);
+    const struct params_def *np = params_find(s->name);
     if (np) {
-        if (np->type == NAMES_OPTIM || np->type == NAMES_SCHED) {
+        if (np->type == PARAMS_CHOICE) {
             diag_error(f->diag, &s->name_span, "'%s' cannot be swept", np->name);
             return NULL;
         }
@@ -446,8 +413,9 @@ static const char *check_sweep_name(struct front *f, const struct ast_node *s)
         return s->name;
     const char *cands[96];
     int nc = 0;
-    for (int k = 0; fixed[k]; k++)
-        cands[nc++] = fixed[k];
+    for (const struct names_setting *q = names_settings; q->name; q++)
+        if (q->sweepable)
+            cands[nc++] = q->name;
     for (const char *const *p = check_param_names(); *p; p++)
         cands[nc++] = *p;
     for (int k = 0; k < f->st.nlets && nc < 95; k++)
@@ -567,7 +535,8 @@ static void check_unsweep(struct front *f, struct ast_node *s)
             free(st->axes[--st->naxes].values);
         return;
     }
-    const char *name = check_canonical_param(s->name);
+    const struct params_def *pd = params_find(s->name);
+    const char *name = pd ? pd->name : s->name;
     /* sparsity and density are one quantity: either name removes its axis */
     if (eval_is_axis(st, name) < 0 && (!strcmp(name, "sparsity") || !strcmp(name, "density"))) {
         const char *other = !strcmp(name, "sparsity") ? "density" : "sparsity";
@@ -596,8 +565,8 @@ static void check_plot(struct front *f, struct ast_node *s)
 {
     for (int k = 0; k < s->nargs; k++) {
         const struct ast_node *fig = s->args[k];
-        if (names_index(names_figures, fig->name) < 0) {
-            check_unknown(f, &fig->span, "figure", fig->name, names_figures);
+        if (names_figure_find(fig->name) < 0) {
+            check_unknown(f, &fig->span, "figure", fig->name, names_figure_words());
             continue;
         }
         int g;
@@ -607,14 +576,7 @@ static void check_plot(struct front *f, struct ast_node *s)
 
 static void check_table(struct front *f, struct ast_node *s)
 {
-    static const char *point[16];
-    if (!point[0]) {
-        int k = 0;
-        for (const struct names_metric *m = names_metrics; m->name; m++)
-            if (m->kind == NAMES_POINT)
-                point[k++] = m->name;
-        point[k] = NULL;
-    }
+    const char *const *point = names_metric_words(NAMES_POINT);
     int bad = 0;
     for (int k = 0; k < s->nargs; k++)
         if (names_index(point, s->args[k]->name) < 0) {
@@ -1041,50 +1003,40 @@ static int check_resolve_features(struct eval_ctx *c, struct front_point *out)
     return 0;
 }
 
+/* optimizer=NAME and friends: the index of the word in the row's choices. */
+static int check_resolve_choice(struct eval_ctx *c, const struct params_def *np,
+                                const struct ast_node *e, const struct train_recipe *r)
+{
+    struct front_override *o = front_find_override(c->f, np->name);
+    if (o)
+        e = o->expr;
+    int idx = e && e->kind == AST_NAME ? names_index(np->choices, e->name) : -1;
+    /* a bad word was rejected when its statement was checked */
+    return idx >= 0 ? idx : (int)params_default(np, r);
+}
+
+/* Every training parameter, in catalogue order (a default may depend on an
+ * earlier one: weight decay on the optimizer). */
 static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
                                 const struct ast_span *why)
 {
     struct train_recipe *r = &out->recipe;
     memset(r, 0, sizeof *r);
-    for (int k = 0; names_params[k].name; k++) {
-        const struct names_param *np = &names_params[k];
+    for (int k = 0; k < PARAMS_COUNT; k++) {
+        const struct params_def *np = &params_table[k];
         const struct ast_node *e = c->st->param[k];
-        struct front_override *o = front_find_override(c->f, np->name);
-        if (np->type == NAMES_OPTIM || np->type == NAMES_SCHED) {
-            const char *const *list = np->type == NAMES_OPTIM ? names_optimizers : names_schedules;
-            if (o)
-                e = o->expr;
-            int idx = e && e->kind == AST_NAME ? names_index(list, e->name) : (int)np->def;
-            if (idx < 0)
-                idx = (int)np->def;   /* rejected when the statement was checked */
-            if (np->type == NAMES_OPTIM)
-                r->optim = (enum train_optim)idx;
-            else
-                r->sched = (enum train_sched)idx;
+        if (np->type == PARAMS_CHOICE) {
+            params_set(np, r, check_resolve_choice(c, np, e, r));
             continue;
         }
         double v;
         const struct ast_span *where;
-        if (check_setting(c, np->name, e, np->def, &v, &where) != 0 ||
+        if (check_setting(c, np->name, e, params_default(np, r), &v, &where) != 0 ||
             check_value(c->f, np->name, v, where ? where : why) != 0)
             return -1;
-        switch (k) {
-        case 0: r->steps = (int)v; break;
-        case 1: r->batch = (int)v; break;
-        case 2: r->lr = v; break;
-        case 5: r->beta1 = v; break;
-        case 6: r->beta2 = v; break;
-        case 7: r->eps = v; break;
-        case 8:
-            /* 0.01 is AdamW's default; Adam and SGD, like torch's, decay
-             * only when asked to */
-            r->weight_decay = !where && r->optim != TRAIN_ADAMW ? 0 : v;
-            break;
-        case 9: r->momentum = v; break;
-        case 10: out->init_std = v; break;
-        case 11: r->log_every = (int)v; break;
-        }
+        params_set(np, r, v);
     }
+    out->init_std = r->init;
     return 0;
 }
 

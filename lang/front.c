@@ -61,8 +61,8 @@ static struct ast_arena *front_arena(struct front *f)
 
 static int front_is_setting(const char *name)
 {
-    static const char *const s[] = {"n", "m", "sparsity", "density", "seed", NULL};
-    return names_index(s, name) >= 0 || names_param_find(name) != NULL;
+    const struct names_setting *s = names_setting_find(name);
+    return (s && s->sweepable) || params_find(name) != NULL;
 }
 
 static int front_add_override(struct front *f, const char *name, const char *value)
@@ -91,9 +91,9 @@ static int front_add_override(struct front *f, const char *name, const char *val
     free(text);
     if (parse_text(&ps) != 0 || !ps.expr)
         return -1;
-    const struct names_param *np = names_param_find(name);
-    if (np && (np->type == NAMES_OPTIM || np->type == NAMES_SCHED)) {
-        const char *const *list = np->type == NAMES_OPTIM ? names_optimizers : names_schedules;
+    const struct params_def *np = params_find(name);
+    if (np && np->type == PARAMS_CHOICE) {
+        const char *const *list = np->choices;
         if (ps.expr->kind != AST_NAME || names_index(list, ps.expr->name) < 0) {
             const char *word = ps.expr->kind == AST_NAME ? ps.expr->name : "?";
             const char *sg = names_suggest(word, list);
@@ -166,11 +166,11 @@ int front_unused_overrides(struct front *f, int report)
             continue;
         const char *cands[128];
         int nc = 0;
-        static const char *const s[] = {"n", "m", "sparsity", "density", "seed", NULL};
-        for (int j = 0; s[j]; j++)
-            cands[nc++] = s[j];
-        for (const struct names_param *p = names_params; p->name; p++)
-            cands[nc++] = p->name;
+        for (const struct names_setting *s = names_settings; s->name; s++)
+            if (s->sweepable)
+                cands[nc++] = s->name;
+        for (int j = 0; j < PARAMS_COUNT; j++)
+            cands[nc++] = params_table[j].name;
         for (int j = 0; j < f->nlet_seen && nc < 127; j++)
             cands[nc++] = f->let_seen[j];
         cands[nc] = NULL;
@@ -358,11 +358,11 @@ void front_show(const struct front *f, FILE *out)
     front_show_expr(f, out, "  m", st->m, "(not set)");
     front_show_expr(f, out, "importance", st->importance, "1");
     front_show_expr(f, out, st->is_density ? "density" : "sparsity", st->sparsity, "0");
-    for (int k = 0; names_params[k].name; k++) {
+    for (int k = 0; k < PARAMS_COUNT; k++) {
         if (!st->param[k])
             continue;
         char label[64];
-        snprintf(label, sizeof label, "train %s =", names_params[k].name);
+        snprintf(label, sizeof label, "train %s =", params_table[k].name);
         front_show_expr(f, out, label, st->param[k], NULL);
     }
     if (f->have_seed)

@@ -13,11 +13,9 @@
 #include "plan.h"
 #include "train.h"
 
-#define FRONT_MAX_N 100000          /* larger models are certainly a typo */
 #define FRONT_MAX_RUNS 10000000.0   /* runs in one grid */
 #define FRONT_MAX_AXIS 1000000      /* values in one sweep axis */
 
-enum { FRONT_NPARAMS = 12 };        /* entries of names_params */
 
 struct front_let { const char *name; const struct ast_node *expr; };
 
@@ -35,7 +33,7 @@ struct front_state {
     const struct ast_node *importance;/* expression in i, or AST_LIST; NULL: 1 */
     const struct ast_node *sparsity;  /* NULL: 0 */
     int is_density;                   /* sparsity holds a density expression */
-    const struct ast_node *param[FRONT_NPARAMS]; /* NULL: default */
+    const struct ast_node *param[PARAMS_COUNT]; /* by params_table row; NULL: default */
     const struct ast_node *seed;      /* NULL: 0 */
     int nlets;
     struct front_let *lets;

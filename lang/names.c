@@ -1,59 +1,144 @@
-/* lang/names.c: tmsl's name catalogues and the "did you mean" matcher.
- * One table per kind of name, so a new figure or metric is one line here and
- * every message, check and completion picks it up. Suggestions use the
+/* lang/names.c: the front end's name catalogues and the "did you mean"
+ * matcher. One table per kind of name, so a new figure or metric is one row
+ * here (plus, for a figure, its emitter in the runtime's table of the same
+ * length) and every message, check, listing and completion picks it up. Suggestions use the
  * Damerau-Levenshtein distance (a swap of two letters costs one), which
  * catches the usual typos ('sparsty', 'wtwt', 'modle'). */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "names.h"
+#include "util.h"
 
 const char *const names_statements[] = {
     "model", "importance", "sparsity", "density", "train", "seed", "sweep", "unsweep",
     "repeat", "let", "use", "plot", "table", "expect", "experiment", NULL};
 
-const char *const names_figures[] = {
-    "features2d", "wtw", "norms", "phase", "dims", "dimensionality", "loss", NULL};
-
 const char *const names_kinds[] = {"linear", "relu", "relu-hidden", NULL};
-const char *const names_optimizers[] = {"adamw", "adam", "sgd", NULL};
-const char *const names_schedules[] = {"constant", "linear", "cosine", NULL};
 const char *const names_functions[] = {"exp", "log", "sqrt", "abs", "min", "max", NULL};
 
-const struct names_param names_params[] = {
-    {"steps", NULL, NAMES_INT, 10000},
-    {"batch", NULL, NAMES_INT, 1024},
-    {"lr", NULL, NAMES_REAL, 1e-3},
-    {"optimizer", NULL, NAMES_OPTIM, 0},
-    {"schedule", NULL, NAMES_SCHED, 0},
-    {"beta1", NULL, NAMES_REAL, 0.9},
-    {"beta2", NULL, NAMES_REAL, 0.999},
-    {"eps", NULL, NAMES_REAL, 1e-8},
-    {"weight_decay", "wd", NAMES_REAL, 0.01},
-    {"momentum", NULL, NAMES_REAL, 0},
-    {"init", NULL, NAMES_REAL, 0},
-    {"log_every", NULL, NAMES_INT, 100},
-    {NULL, NULL, NAMES_INT, 0}};
+#define N_INT(lo, hi) {lo, hi, 0, 0, 1}
+const struct names_setting names_settings[] = {
+    {"n", N_INT(1, 100000), 1, "features"},
+    {"m", N_INT(1, 100000), 1, "hidden dimensions"},
+    {"sparsity", {0, 1, 0, 1, 0}, 1, "probability that a feature is zero"},
+    {"density", {0, 1, 1, 0, 0}, 1, "1 - sparsity"},
+    {"seed", N_INT(0, 9007199254740992.0), 1, "master seed; runs derive theirs from it"},
+    {"repeat", N_INT(1, 1e7), 0, "seeds per grid point"},
+    {"importance", {0, INFINITY, 0, 0, 0}, 0, "per-feature weight of the loss"},
+    {NULL, {0, 0, 0, 0, 0}, 0, NULL}};
 
+const struct names_figure names_figures[NAMES_FIG_COUNT] = {
+    [NAMES_FIG_FEATURES2D] = {"features2d", "each feature's embedding as an arrow (m=2)", 2, 0,
+                              {{0}}, 0, 1},
+    [NAMES_FIG_WTW] = {"wtw", "W^T W as a heat map, with the biases", 0, 0, {{0}}, 0, 1},
+    [NAMES_FIG_NORMS] = {"norms", "feature norms coloured by superposition", 0, 0, {{0}}, 0, 1},
+    [NAMES_FIG_PHASE] = {"phase", "phase diagram beside the closed form", 0, 2,
+                         {{2, 1}, {3, 2}}, 0, 0},
+    [NAMES_FIG_DIMS] = {"dims", "dimensions per feature, m/||W||_F^2, along the sweep", 0, 0,
+                        {{0}}, 0, 0},
+    [NAMES_FIG_DIMENSIONALITY] = {"dimensionality", "feature dimensionalities D_i along the "
+                                  "sweep", 0, 0, {{0}}, 0, 0},
+    [NAMES_FIG_LOSS] = {"loss", "loss curves", 0, 0, {{0}}, 1, 0},
+};
+
+#define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt}
+#define M_FEATURE(id, name, help) {name, NAMES_FEATURE, 1, 1, help, NAMES_M_##id, 0}
 const struct names_metric names_metrics[] = {
-    {"represented", NAMES_POINT, 0, 0, "features with norm >= 0.5"},
-    {"superposed", NAMES_POINT, 0, 0, "represented features sharing a direction"},
-    {"dedicated", NAMES_POINT, 0, 0, "represented features with a direction to themselves"},
-    {"loss", NAMES_POINT, 0, 0, "final training loss"},
-    {"frob2", NAMES_POINT, 0, 0, "squared Frobenius norm of W"},
-    {"dims_per_feature", NAMES_POINT, 0, 0, "m / ||W||_F^2"},
-    {"sum_dims", NAMES_POINT, 0, 0, "sum of the feature dimensionalities"},
-    {"negative_biases", NAMES_POINT, 0, 0, "number of negative biases"},
-    {"phase_agreement", NAMES_POINT, 0, 0, "share of phase cells matching theory"},
-    {"norm", NAMES_FEATURE, 1, 1, "||W_i||"},
-    {"bias", NAMES_FEATURE, 1, 1, "b_i"},
-    {"superposition", NAMES_FEATURE, 1, 1, "sum over j != i of (W^_i . W_j)^2"},
-    {"dim", NAMES_FEATURE, 1, 1, "dimensionality D_i"},
-    {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points"},
-    {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points"},
-    {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points"},
-    {"increasing", NAMES_MONOTONE, 1, 1, "non-decreasing along the sweep"},
-    {"decreasing", NAMES_MONOTONE, 1, 1, "non-increasing along the sweep"},
-    {NULL, NAMES_POINT, 0, 0, NULL}};
+    M_POINT(REPRESENTED, "represented", "features with norm >= 0.5", 1),
+    M_POINT(SUPERPOSED, "superposed", "represented features sharing a direction", 1),
+    M_POINT(DEDICATED, "dedicated", "represented features with a direction to themselves", 0),
+    M_POINT(LOSS, "loss", "final training loss", 1),
+    M_POINT(FROB2, "frob2", "squared Frobenius norm of W", 1),
+    M_POINT(DIMS_PER_FEATURE, "dims_per_feature", "m / ||W||_F^2", 1),
+    M_POINT(SUM_DIMS, "sum_dims", "sum of the feature dimensionalities", 0),
+    M_POINT(NEGATIVE_BIASES, "negative_biases", "number of negative biases", 1),
+    M_POINT(PHASE_AGREEMENT, "phase_agreement", "share of phase cells matching theory", 0),
+    M_FEATURE(NORM, "norm", "||W_i||"),
+    M_FEATURE(BIAS, "bias", "b_i"),
+    M_FEATURE(SUPERPOSITION, "superposition", "sum over j != i of (W^_i . W_j)^2"),
+    M_FEATURE(DIM, "dim", "dimensionality D_i"),
+    {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0},
+    {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0},
+    {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0},
+    {"increasing", NAMES_MONOTONE, 1, 1, "non-decreasing along the sweep", NAMES_M_INCREASING, 0},
+    {"decreasing", NAMES_MONOTONE, 1, 1, "non-increasing along the sweep", NAMES_M_DECREASING, 0},
+    {NULL, NAMES_POINT, 0, 0, NULL, NAMES_M_COUNT, 0}};
+
+_Static_assert(sizeof names_metrics / sizeof *names_metrics == NAMES_M_COUNT + 1,
+               "one metric row per enum names_metric_id");
+
+int names_figure_find(const char *name)
+{
+    for (int k = 0; k < NAMES_FIG_COUNT; k++)
+        if (strcmp(names_figures[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+const char *const *names_figure_words(void)
+{
+    static const char *words[NAMES_FIG_COUNT + 1];
+    for (int k = 0; k < NAMES_FIG_COUNT; k++)
+        words[k] = names_figures[k].name;
+    return words;
+}
+
+int names_figure_fits(int id, int n, int m, char *why, size_t size)
+{
+    const struct names_figure *f = &names_figures[id];
+    if (f->m_exact && m != f->m_exact) {
+        snprintf(why, size, "'%s' needs m=%d, got m=%d", f->name, f->m_exact, m);
+        return 0;
+    }
+    if (f->nshapes == 0)
+        return 1;
+    struct sbuf b;
+    sbuf_init(&b);
+    for (int k = 0; k < f->nshapes; k++) {
+        if (f->shapes[k][0] == n && f->shapes[k][1] == m) {
+            sbuf_free(&b);
+            return 1;
+        }
+        sbuf_printf(&b, "%sn=%d, m=%d", k == 0 ? "" : k == f->nshapes - 1 ? " or " : ", ",
+                    f->shapes[k][0], f->shapes[k][1]);
+    }
+    snprintf(why, size, "'%s' needs %s, got n=%d, m=%d", f->name, b.s, n, m);
+    sbuf_free(&b);
+    return 0;
+}
+
+const char *const *names_metric_words(enum names_mkind kind)
+{
+    static const char *words[4][NAMES_M_COUNT + 1];
+    int k = 0;
+    for (const struct names_metric *m = names_metrics; m->name; m++)
+        if (m->kind == kind)
+            words[kind][k++] = m->name;
+    words[kind][k] = NULL;
+    return words[kind];
+}
+
+const struct names_setting *names_setting_find(const char *name)
+{
+    for (const struct names_setting *s = names_settings; s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+int names_value_ok(const char *name, double v, char *why, size_t size)
+{
+    const struct names_setting *s = names_setting_find(name);
+    const struct params_def *p = s ? NULL : params_find(name);
+    const struct params_range *rg = s ? &s->range : p && p->type != PARAMS_CHOICE ? &p->range
+                                                                                 : NULL;
+    if (!rg || params_range_ok(rg, v))
+        return 1;
+    params_range_why(rg, v, why, size);
+    return 0;
+}
 
 int names_index(const char *const *list, const char *word)
 {
@@ -61,14 +146,6 @@ int names_index(const char *const *list, const char *word)
         if (strcmp(list[k], word) == 0)
             return k;
     return -1;
-}
-
-const struct names_param *names_param_find(const char *name)
-{
-    for (const struct names_param *p = names_params; p->name; p++)
-        if (strcmp(p->name, name) == 0 || (p->alias && strcmp(p->alias, name) == 0))
-            return p;
-    return NULL;
 }
 
 const struct names_metric *names_metric_find(const char *name)

@@ -1,28 +1,51 @@
-/* lang/names.h: the catalogues of tmsl's names: statements, settings and
- * training parameters, figures, model kinds, optimizers, schedules and the
- * metrics that `table` and `expect` may name. The front end checks scripts
- * against these tables; the runtime reuses them (metric kinds, arities). */
+/* lang/names.h: the catalogues of tmsl's names that the front end owns:
+ * statements, the settings outside `train` (model shape, features, seed,
+ * repeat), figures, functions and metrics. Training parameters are
+ * catalogued beside the recipe they fill (runtime/train/params.h) and model
+ * kinds beside their descriptors; this header re-exports what the checker
+ * needs. The checker, the planner, the runtime's figure, table and claim
+ * code, `--list`, `:help`, completion and the language reference's tables
+ * (tested against these) all derive from the tables here. */
 #ifndef TMSL_NAMES_H
 #define TMSL_NAMES_H
+#include "params.h"
 
 /* A NULL-terminated list of words. */
 extern const char *const names_statements[];
-extern const char *const names_figures[];
 extern const char *const names_kinds[];      /* index = enum train_kind */
-extern const char *const names_optimizers[]; /* index = enum train_optim */
-extern const char *const names_schedules[];  /* index = enum train_sched */
 extern const char *const names_functions[];  /* exp log sqrt abs min max */
 
-/* Training parameters of `train` (and -D). */
-enum names_ptype { NAMES_INT, NAMES_REAL, NAMES_OPTIM, NAMES_SCHED };
-struct names_param {
+/* Settings outside `train`: what they are, their range, whether a sweep may
+ * vary them. */
+struct names_setting {
     const char *name;
-    const char *alias;      /* e.g. "wd" for weight_decay, or NULL */
-    enum names_ptype type;
-    double def;             /* default (enum index for OPTIM/SCHED) */
+    struct params_range range;
+    int sweepable;
+    const char *help;
 };
-extern const struct names_param names_params[];   /* terminated by name == NULL */
-const struct names_param *names_param_find(const char *name);
+extern const struct names_setting names_settings[];  /* terminated by name == NULL */
+const struct names_setting *names_setting_find(const char *name);
+
+/* Figures. The enum indexes the table; the runtime's emitters are a table
+ * of the same length, tied to this one at compile time. */
+enum names_figure_id {
+    NAMES_FIG_FEATURES2D, NAMES_FIG_WTW, NAMES_FIG_NORMS, NAMES_FIG_PHASE,
+    NAMES_FIG_DIMS, NAMES_FIG_DIMENSIONALITY, NAMES_FIG_LOSS, NAMES_FIG_COUNT
+};
+struct names_figure {
+    const char *name;
+    const char *help;
+    int m_exact;                /* the model must have this m (0: any) */
+    int nshapes;                /* or one of these (n, m) shapes (0: any) */
+    int shapes[4][2];
+    int needs_curves;           /* draws loss curves, so runs keep them */
+    int per_point;              /* one panel per grid point (else along the sweep) */
+};
+extern const struct names_figure names_figures[NAMES_FIG_COUNT];
+int names_figure_find(const char *name);            /* -1 when unknown */
+const char *const *names_figure_words(void);        /* NULL-terminated names */
+/* Whether figure id fits a model of shape n x m; else a message in why. */
+int names_figure_fits(int id, int n, int m, char *why, size_t size);
 
 /* Metrics. */
 enum names_mkind {
@@ -31,14 +54,25 @@ enum names_mkind {
     NAMES_AGGREGATE, /* over the points of a group: min(x), max(x), mean(x) */
     NAMES_MONOTONE   /* increasing(metric), decreasing(metric), optional tol=K */
 };
+enum names_metric_id {
+    NAMES_M_REPRESENTED, NAMES_M_SUPERPOSED, NAMES_M_DEDICATED, NAMES_M_LOSS, NAMES_M_FROB2,
+    NAMES_M_DIMS_PER_FEATURE, NAMES_M_SUM_DIMS, NAMES_M_NEGATIVE_BIASES,
+    NAMES_M_PHASE_AGREEMENT, NAMES_M_NORM, NAMES_M_BIAS, NAMES_M_SUPERPOSITION, NAMES_M_DIM,
+    NAMES_M_MIN, NAMES_M_MAX, NAMES_M_MEAN, NAMES_M_INCREASING, NAMES_M_DECREASING,
+    NAMES_M_COUNT
+};
 struct names_metric {
     const char *name;
     enum names_mkind kind;
     int min_args, max_args; /* positional arguments */
     const char *help;
+    enum names_metric_id id;
+    int table_default;      /* a column of a bare `table;` */
 };
 extern const struct names_metric names_metrics[];  /* terminated by name == NULL */
 const struct names_metric *names_metric_find(const char *name);
+/* Names of the metrics of one kind, NULL-terminated (static storage). */
+const char *const *names_metric_words(enum names_mkind kind);
 
 /* Index of word in a NULL-terminated list, or -1. */
 int names_index(const char *const *list, const char *word);
@@ -46,5 +80,9 @@ int names_index(const char *const *list, const char *word);
  * words), or NULL. */
 const char *names_suggest(const char *word, const char *const *list);
 int names_distance(const char *a, const char *b);
+
+/* Whether v is allowed for a setting or training parameter called name; if
+ * not, the reason ("must be positive") in why. Unknown names are allowed. */
+int names_value_ok(const char *name, double v, char *why, size_t size);
 
 #endif

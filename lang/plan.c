@@ -67,27 +67,23 @@ static void plan_array(struct sbuf *b, const double *v, int n)
     sbuf_puts(b, "]");
 }
 
-/* The recipe part shared by a batch: kind, shape, recipe, init. */
+/* The recipe part shared by a batch: kind, shape, then every training
+ * parameter in catalogue order. This text seeds the run, so it must not
+ * change for settings that exist today. */
 static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
 {
-    const struct train_recipe *r = &pt->recipe;
-    sbuf_printf(b, "\"kind\":\"%s\",\"n\":%d,\"m\":%d,\"steps\":%d,\"batch\":%d,"
-                "\"optimizer\":\"%s\",\"schedule\":\"%s\",\"lr\":",
-                names_kinds[pt->kind], pt->n, pt->m, r->steps, r->batch,
-                names_optimizers[r->optim], names_schedules[r->sched]);
-    plan_num(b, r->lr);
-    sbuf_puts(b, ",\"beta1\":");
-    plan_num(b, r->beta1);
-    sbuf_puts(b, ",\"beta2\":");
-    plan_num(b, r->beta2);
-    sbuf_puts(b, ",\"eps\":");
-    plan_num(b, r->eps);
-    sbuf_puts(b, ",\"weight_decay\":");
-    plan_num(b, r->weight_decay);
-    sbuf_puts(b, ",\"momentum\":");
-    plan_num(b, r->momentum);
-    sbuf_printf(b, ",\"log_every\":%d,\"init\":", r->log_every);
-    plan_num(b, pt->init_std);
+    sbuf_printf(b, "\"kind\":\"%s\",\"n\":%d,\"m\":%d", names_kinds[pt->kind], pt->n, pt->m);
+    for (int k = 0; k < PARAMS_COUNT; k++) {
+        const struct params_def *p = &params_table[k];
+        double v = params_get(p, &pt->recipe);
+        sbuf_printf(b, ",\"%s\":", p->name);
+        if (p->type == PARAMS_CHOICE)
+            sbuf_printf(b, "\"%s\"", p->choices[(int)v]);
+        else if (p->type == PARAMS_INT)
+            sbuf_printf(b, "%d", (int)v);
+        else
+            plan_num(b, v);
+    }
 }
 
 /* The canonical text of a run is its settings JSON: every resolved setting. */
@@ -187,18 +183,11 @@ static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, i
 static int plan_figure_fits(struct front *f, const struct ast_node *fig,
                             const struct front_point *pt)
 {
-    if (!fig)
+    char why[128];
+    if (!fig || names_figure_fits(names_figure_find(fig->name), pt->n, pt->m, why, sizeof why))
         return 0;
-    if (!strcmp(fig->name, "features2d") && pt->m != 2) {
-        diag_error(f->diag, &fig->span, "'features2d' needs m=2, got m=%d", pt->m);
-        return -1;
-    }
-    if (!strcmp(fig->name, "phase") && !((pt->n == 2 && pt->m == 1) || (pt->n == 3 && pt->m == 2))) {
-        diag_error(f->diag, &fig->span, "'phase' needs n=2, m=1 or n=3, m=2, got n=%d, m=%d",
-                   pt->n, pt->m);
-        return -1;
-    }
-    return 0;
+    diag_error(f->diag, &fig->span, "%s", why);
+    return -1;
 }
 
 static void plan_point_note(struct front *f, const struct front_state *st, const double *val,
@@ -390,8 +379,10 @@ int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_outp
     o->span = stmt->span;
     o->group = g;
     const char *base = kind == PLAN_PLOT ? figure->name : kind == PLAN_TABLE ? "table" : "expect";
-    if (kind == PLAN_PLOT)
+    if (kind == PLAN_PLOT) {
         o->figure = xstrdup(figure->name);
+        o->figure_id = names_figure_find(figure->name);
+    }
     o->stem = plan_stem(pb, f->st.prefix, base);
     o->ncolumns = ncols;
     o->columns = xcalloc((size_t)ncols + 1, sizeof *o->columns);

@@ -54,6 +54,7 @@ struct plan_output {
     struct ast_span span;     /* the whole statement */
     int group;
     char *figure;             /* PLAN_PLOT: canonical figure name ("wtw", "phase", ...) */
+    int figure_id;            /* PLAN_PLOT: its row of names_figures (enum names_figure_id) */
     char *stem;               /* output file stem: figure or "table", prefixed "EXP-" in an experiment,
                                  suffixed "-2", "-3" when the same stem repeats */
     int ncolumns;             /* PLAN_TABLE: metric names, none = defaults */

@@ -21,6 +21,7 @@
 
 #include "cache.h"
 #include "figures.h"
+#include "names.h"
 #include "shard.h"
 #include "store.h"
 #include "util.h"
@@ -142,8 +143,7 @@ static int plan_keeps_curves(const struct plan *p)
     if (p->nruns <= 10000)
         return 1;
     for (int i = 0; i < p->noutputs; i++)
-        if (p->outputs[i].kind == PLAN_PLOT && p->outputs[i].figure &&
-            strcmp(p->outputs[i].figure, "loss") == 0)
+        if (p->outputs[i].kind == PLAN_PLOT && names_figures[p->outputs[i].figure_id].needs_curves)
             return 1;
     return 0;
 }

@@ -22,47 +22,12 @@
 #include "train.h"
 #include "util.h"
 
-void train_recipe_default(struct train_recipe *r)
-{
-    r->steps = 10000;
-    r->batch = 1024;
-    r->optim = TRAIN_ADAMW;
-    r->sched = TRAIN_SCHED_CONSTANT;
-    r->lr = 1e-3;
-    r->beta1 = 0.9;
-    r->beta2 = 0.999;
-    r->eps = 1e-8;
-    r->weight_decay = 0.01;
-    r->momentum = 0;
-    r->log_every = 100;
-}
-
 const char *train_kind_name(enum train_kind k)
 {
     switch (k) {
     case TRAIN_LINEAR: return "linear";
     case TRAIN_RELU: return "relu";
     case TRAIN_RELU_HIDDEN: return "relu-hidden";
-    }
-    return "?";
-}
-
-const char *train_optim_name(enum train_optim o)
-{
-    switch (o) {
-    case TRAIN_ADAMW: return "adamw";
-    case TRAIN_ADAM: return "adam";
-    case TRAIN_SGD: return "sgd";
-    }
-    return "?";
-}
-
-const char *train_sched_name(enum train_sched s)
-{
-    switch (s) {
-    case TRAIN_SCHED_CONSTANT: return "constant";
-    case TRAIN_SCHED_LINEAR: return "linear";
-    case TRAIN_SCHED_COSINE: return "cosine";
     }
     return "?";
 }

@@ -14,7 +14,8 @@ enum train_kind { TRAIN_LINEAR, TRAIN_RELU, TRAIN_RELU_HIDDEN };
 enum train_optim { TRAIN_ADAMW, TRAIN_ADAM, TRAIN_SGD };
 enum train_sched { TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE };
 
-/* Settings shared by every run of a training batch. */
+/* Settings shared by every run of a training batch; the catalogue in
+ * params.h names, checks and defaults every field. */
 struct train_recipe {
     int steps;              /* default 10000 */
     int batch;              /* default 1024 */
@@ -26,6 +27,7 @@ struct train_recipe {
     double weight_decay;    /* default 0.01 (decoupled, AdamW only) */
     double momentum;        /* SGD momentum, default 0 */
     int log_every;          /* loss-curve sample spacing in steps, default 100; 0 = none */
+    double init;            /* initial weight std; 0: xavier of the run's shape */
 };
 
 /* One run. importance and density point at n values owned by the caller. */
@@ -71,6 +73,7 @@ struct train_hooks {
     uint64_t *steps_done;
 };
 
+/* Every field at its catalogue default (params.c). */
 void train_recipe_default(struct train_recipe *r);
 
 /* Train count runs that share kind, n, m and recipe, on threads threads.
@@ -84,9 +87,7 @@ void train_result_free(struct train_result *r);
 int train_metrics_compute(const float *W, int n, int m, struct train_metrics *out);
 void train_metrics_free(struct train_metrics *mt);
 
-/* Names for settings, used in messages and runs.jsonl. */
+/* The kind's name, for messages. */
 const char *train_kind_name(enum train_kind k);
-const char *train_optim_name(enum train_optim o);
-const char *train_sched_name(enum train_sched s);
 
 #endif
