@@ -12,58 +12,7 @@
 #include "parse.h"
 #include "util.h"
 
-/* ---- value checks ---- */
-
-/* A number as it would be written: the shortest text that reads back. */
-struct check_num { char s[40]; };
-static struct check_num check_num(double v)
-{
-    struct check_num n;
-    util_fmt_double(n.s, sizeof n.s, v);
-    return n;
-}
-
-int check_int(struct front *f, const char *what, double v, double lo, const struct ast_span *sp)
-{
-    if (v != floor(v)) {
-        diag_error(f->diag, sp, "%s must be an integer, got %s", what, check_num(v).s);
-        return -1;
-    }
-    if (v < lo) {
-        diag_error(f->diag, sp, "%s must be at least %.0f, got %s", what, lo, check_num(v).s);
-        return -1;
-    }
-    return 0;
-}
-
-static int check_max(struct front *f, const char *what, double v, double hi,
-                     const struct ast_span *sp)
-{
-    if (v > hi) {
-        diag_error(f->diag, sp, "%s must be at most %.0f, got %s", what, hi, check_num(v).s);
-        return -1;
-    }
-    return 0;
-}
-
-/* The ranges live in the catalogues (names.c, params.c). */
-int check_value(struct front *f, const char *name, double v, const struct ast_span *sp)
-{
-    char why[96];
-    if (names_value_ok(name, v, why, sizeof why))
-        return 0;
-    diag_error(f->diag, sp, "%s %s, got %s", name, why, check_num(v).s);
-    return -1;
-}
-
 /* ---- small helpers ---- */
-
-static void check_ctx(struct eval_ctx *c, struct front *f, const struct front_state *st)
-{
-    memset(c, 0, sizeof *c);
-    c->f = f;
-    c->st = st;
-}
 
 static void check_unknown(struct front *f, const struct ast_span *sp, const char *what,
                           const char *word, const char *const *cands)
@@ -107,7 +56,7 @@ static int check_pinned(struct front *f, const char *name)
 static int check_per_feature(struct front *f, const struct ast_node *e, const char *what)
 {
     struct eval_ctx c;
-    check_ctx(&c, f, &f->st);
+    eval_init(&c, f, &f->st);
     double nv = 1;
     c.quiet = 1;
     if (eval_lookup(&c, "n", &e->span, &nv) != 0 || !names_value_ok("n", nv, NULL, 0))
@@ -145,7 +94,7 @@ static void check_model(struct front *f, struct ast_node *s)
         if (check_pinned(f, p->name))
             continue;
         struct eval_ctx c;
-        check_ctx(&c, f, &f->st);
+        eval_init(&c, f, &f->st);
         double v;
         if (eval_expr(&c, p->a, &v) != 0 || check_value(f, p->name, v, &p->a->span) != 0)
             continue;
@@ -167,7 +116,7 @@ static void check_importance(struct front *f, struct ast_node *s)
         }
         for (int k = 0; k < e->nargs; k++) {
             struct eval_ctx c;
-            check_ctx(&c, f, &f->st);
+            eval_init(&c, f, &f->st);
             c.have_i = 1;
             c.i = k;
             double v;
@@ -233,7 +182,7 @@ static int check_param_value(struct front *f, const struct params_def *np, const
     if (np->type == PARAMS_CHOICE)
         return check_enum_param(f, np, v);
     struct eval_ctx c;
-    check_ctx(&c, f, &f->st);
+    eval_init(&c, f, &f->st);
     double x;
     if (eval_expr(&c, v, &x) != 0)
         return -1;
@@ -263,7 +212,7 @@ static void check_seed(struct front *f, struct ast_node *s)
     if (check_pinned(f, "seed") || f->have_seed)
         return;
     struct eval_ctx c;
-    check_ctx(&c, f, &f->st);
+    eval_init(&c, f, &f->st);
     double v;
     if (eval_expr(&c, s->a, &v) != 0 || check_value(f, "seed", v, &s->a->span) != 0)
         return;
@@ -274,7 +223,7 @@ static void check_seed(struct front *f, struct ast_node *s)
 static void check_repeat(struct front *f, struct ast_node *s)
 {
     struct eval_ctx c;
-    check_ctx(&c, f, &f->st);
+    eval_init(&c, f, &f->st);
     double v;
     if (eval_expr(&c, s->a, &v) != 0 || check_value(f, "repeat", v, &s->a->span) != 0)
         return;
@@ -314,7 +263,7 @@ static int check_names_exist(struct front *f, const struct ast_node *e, const ch
     int rc = 0;
     if (e->kind == AST_NAME) {
         struct eval_ctx c;
-        check_ctx(&c, f, &f->st);
+        eval_init(&c, f, &f->st);
         c.have_i = 1;
         if (self && !strcmp(e->name, self)) {
             diag_error(f->diag, &e->span, "'%s' is defined in terms of itself", self);
@@ -373,7 +322,7 @@ static void check_let(struct front *f, struct ast_node *s)
         return;
     /* probe the value now for the errors it certainly has (division by zero) */
     struct eval_ctx c;
-    check_ctx(&c, f, &f->st);
+    eval_init(&c, f, &f->st);
     c.quiet = 1;
     double v;
     if (!uses_free_names(s->a) && eval_expr(&c, s->a, &v) != 0) {
@@ -434,7 +383,7 @@ static const char *check_sweep_name(struct front *f, const struct ast_node *s)
 static int check_eval_const(struct front *f, const struct ast_node *e, double *v)
 {
     struct eval_ctx c;
-    check_ctx(&c, f, &f->st);
+    eval_init(&c, f, &f->st);
     return eval_expr(&c, e, v);
 }
 
@@ -607,7 +556,7 @@ static int expect_walk(struct expect_ctx *x, struct ast_node *e);
 static int expect_fold(struct expect_ctx *x, struct ast_node *e)
 {
     struct eval_ctx c;
-    check_ctx(&c, x->f, &x->f->st);
+    eval_init(&c, x->f, &x->f->st);
     double v;
     if (eval_expr(&c, e, &v) != 0)
         return -1;
@@ -630,7 +579,7 @@ static void expect_metric_names(const char **out, int max)
 static int expect_name(struct expect_ctx *x, struct ast_node *e)
 {
     struct eval_ctx c;
-    check_ctx(&c, x->f, &x->f->st);
+    eval_init(&c, x->f, &x->f->st);
     c.quiet = 1;
     double v;
     eval_lookup(&c, e->name, &e->span, &v);
@@ -871,7 +820,7 @@ void check_stmt(struct front *f, struct ast_node *s)
     case AST_S_UNSWEEP: check_unsweep(f, s); break;
     case AST_S_REPEAT: check_repeat(f, s); break;
     case AST_S_LET: check_let(f, s); break;
-    case AST_S_USE: front_use(f, s); break;
+    case AST_S_USE: f->use(f, s); break;
     case AST_S_PLOT: check_plot(f, s); break;
     case AST_S_TABLE: check_table(f, s); break;
     case AST_S_EXPECT: check_expect(f, s); break;
@@ -897,174 +846,3 @@ void check_block(struct front *f, struct ast_node *const *stmts, int count)
     }
 }
 
-/* ---- resolving one grid point ---- */
-
-void front_point_free(struct front_point *p)
-{
-    free(p->importance);
-    free(p->density);
-    p->importance = p->density = NULL;
-}
-
-/* A setting's value: axis at this point, then override, then statement, then default. */
-static int check_setting(struct eval_ctx *c, const char *name, const struct ast_node *stmt,
-                         double def, double *v, const struct ast_span **where)
-{
-    int ax = eval_is_axis(c->st, name);
-    struct front_override *o = front_find_override(c->f, name);
-    *where = NULL;
-    if (ax >= 0 && c->axis_val) {
-        *v = c->axis_val[ax];
-        *where = &c->st->axes[ax].span;
-        return 0;
-    }
-    const struct ast_node *e = o ? o->expr : stmt;
-    if (!e) {
-        *v = def;
-        return 0;
-    }
-    *where = &e->span;
-    return eval_expr(c, e, v);
-}
-
-static int check_resolve_nm(struct eval_ctx *c, struct front_point *out,
-                            const struct ast_span *why)
-{
-    const char *nm[2] = {"n", "m"};
-    double v[2];
-    const struct ast_span *where = NULL;
-    for (int k = 0; k < 2; k++) {
-        const struct ast_node *e = k ? c->st->m : c->st->n;
-        if (!e && !front_find_override(c->f, nm[k]) && eval_is_axis(c->st, nm[k]) < 0) {
-            diag_error(c->f->diag, why, "no model yet; write 'model KIND n=N m=M' first");
-            return -1;
-        }
-        if (check_setting(c, nm[k], e, 0, &v[k], &where) != 0 ||
-            check_value(c->f, nm[k], v[k], where ? where : why) != 0)
-            return -1;
-    }
-    /* W alone would take n*m*4 bytes per model, times the optimizer state */
-    if (v[0] * v[1] > 1e8) {
-        diag_error(c->f->diag, where ? where : why, "n*m must be at most 100000000, got n=%.0f m=%.0f",
-                   v[0], v[1]);
-        return -1;
-    }
-    out->n = (int)v[0];
-    out->m = (int)v[1];
-    c->have_nm = 1;
-    c->n = v[0];
-    c->m = v[1];
-    return 0;
-}
-
-static int check_resolve_features(struct eval_ctx *c, struct front_point *out)
-{
-    const struct front_state *st = c->st;
-    const struct ast_node *imp = st->importance;
-    if (imp && imp->kind == AST_LIST && imp->nargs != out->n) {
-        diag_error(c->f->diag, &imp->span, "importance has %d entries but n is %d",
-                   imp->nargs, out->n);
-        return -1;
-    }
-    int sax = eval_is_axis(st, "sparsity"), dax = eval_is_axis(st, "density");
-    struct front_override *so = front_find_override(c->f, "sparsity");
-    struct front_override *dov = front_find_override(c->f, "density");
-    for (int i = 0; i < out->n; i++) {
-        c->have_i = 1;
-        c->i = i;
-        double v = 1;
-        const struct ast_node *e = imp && imp->kind == AST_LIST ? imp->args[i] : imp;
-        if (e && (eval_expr(c, e, &v) != 0 || check_value(c->f, "importance", v, &e->span)))
-            return -1;
-        out->importance[i] = v;
-        int is_d = st->is_density;
-        e = st->sparsity;
-        if (so || dov) {
-            e = so ? so->expr : dov->expr;
-            is_d = !so;
-        }
-        v = 0;
-        if (sax >= 0 && c->axis_val) {
-            v = c->axis_val[sax];
-            is_d = 0;
-        } else if (dax >= 0 && c->axis_val) {
-            v = c->axis_val[dax];
-            is_d = 1;
-        } else if (e) {
-            if (eval_expr(c, e, &v) != 0 ||
-                check_value(c->f, is_d ? "density" : "sparsity", v, &e->span))
-                return -1;
-        } else if (is_d) {
-            v = 1;
-        }
-        out->density[i] = is_d ? v : 1 - v;
-    }
-    c->have_i = 0;
-    return 0;
-}
-
-/* optimizer=NAME and friends: the index of the word in the row's choices. */
-static int check_resolve_choice(struct eval_ctx *c, const struct params_def *np,
-                                const struct ast_node *e, const struct train_recipe *r)
-{
-    struct front_override *o = front_find_override(c->f, np->name);
-    if (o)
-        e = o->expr;
-    int idx = e && e->kind == AST_NAME ? names_index(np->choices, e->name) : -1;
-    /* a bad word was rejected when its statement was checked */
-    return idx >= 0 ? idx : (int)params_default(np, r);
-}
-
-/* Every training parameter, in catalogue order (a default may depend on an
- * earlier one: weight decay on the optimizer). */
-static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
-                                const struct ast_span *why)
-{
-    struct train_recipe *r = &out->recipe;
-    memset(r, 0, sizeof *r);
-    for (int k = 0; k < PARAMS_COUNT; k++) {
-        const struct params_def *np = &params_table[k];
-        const struct ast_node *e = c->st->param[k];
-        if (np->type == PARAMS_CHOICE) {
-            params_set(np, r, check_resolve_choice(c, np, e, r));
-            continue;
-        }
-        double v;
-        const struct ast_span *where;
-        if (check_setting(c, np->name, e, params_default(np, r), &v, &where) != 0 ||
-            check_value(c->f, np->name, v, where ? where : why) != 0)
-            return -1;
-        params_set(np, r, v);
-    }
-    out->init_std = r->init;
-    return 0;
-}
-
-int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,
-                  const struct ast_span *why, struct front_point *out)
-{
-    struct eval_ctx c;
-    check_ctx(&c, f, st);
-    c.axis_val = axis_val;
-    memset(out, 0, sizeof *out);
-    out->kind = st->kind;
-    if (check_resolve_nm(&c, out, why) != 0)
-        return -1;
-    out->importance = xcalloc((size_t)out->n, sizeof(double));
-    out->density = xcalloc((size_t)out->n, sizeof(double));
-    if (check_resolve_features(&c, out) != 0 || check_resolve_recipe(&c, out, why) != 0) {
-        front_point_free(out);
-        return -1;
-    }
-    double seed = 0;
-    const struct ast_span *where;
-    if (f->have_seed)
-        out->seed = f->seed;
-    else if (check_setting(&c, "seed", st->seed, 0, &seed, &where) != 0 ||
-             check_value(f, "seed", seed, where ? where : why) != 0) {
-        front_point_free(out);
-        return -1;
-    } else
-        out->seed = (uint64_t)seed;
-    return 0;
-}

@@ -223,3 +223,10 @@ int eval_expr(struct eval_ctx *c, const struct ast_node *e, double *out)
     }
     return rc;
 }
+
+void eval_init(struct eval_ctx *c, struct front *f, const struct front_state *st)
+{
+    memset(c, 0, sizeof *c);
+    c->f = f;
+    c->st = st;
+}

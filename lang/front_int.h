@@ -73,6 +73,7 @@ struct front {
     int nexp;                         /* experiment names seen in this load */
     char **exp_names;
     struct plan_builder *pb;
+    void (*use)(struct front *f, const struct ast_node *s);   /* front_use */
     int nlet_seen;                    /* let names seen anywhere (for -D checks) */
     char **let_seen;
 };
@@ -101,14 +102,21 @@ struct eval_ctx {
     const char *busy[32];             /* lets being evaluated: cycles */
     int nbusy;
 };
+/* A context for evaluating at check time (no grid point, no feature). */
+void eval_init(struct eval_ctx *c, struct front *f, const struct front_state *st);
 int eval_expr(struct eval_ctx *c, const struct ast_node *e, double *out);
 /* Value of a setting at the context's point, honouring axes and overrides. */
 int eval_lookup(struct eval_ctx *c, const char *name, const struct ast_span *sp, double *out);
 int eval_is_axis(const struct front_state *st, const char *name);
 
-/* Settings checks: 0 if value is allowed for name, else -1 after reporting. */
+/* Settings checks (check_value.c): 0 if value is allowed for name, else -1
+ * after reporting at sp. */
 int check_value(struct front *f, const char *name, double v, const struct ast_span *sp);
 int check_int(struct front *f, const char *what, double v, double lo, const struct ast_span *sp);
+int check_max(struct front *f, const char *what, double v, double hi, const struct ast_span *sp);
+/* A number as it would be written: the shortest text that reads back. */
+struct check_num { char s[40]; };
+struct check_num check_num(double v);
 /* Run the statements of a block in the session state. */
 void check_block(struct front *f, struct ast_node *const *stmts, int count);
 void check_stmt(struct front *f, struct ast_node *s);
@@ -120,7 +128,8 @@ void front_point_free(struct front_point *p);
 void front_state_copy(struct front_state *dst, const struct front_state *src);
 void front_state_free(struct front_state *st);
 
-/* `use NAME`: find, parse and run a file. */
+/* `use NAME`: find, parse and run a file (front.c). The checker reaches it
+ * through struct front's `use` hook, since loading sits above checking. */
 void front_use(struct front *f, const struct ast_node *s);
 struct override_find;
 struct front_override *front_find_override(struct front *f, const char *name);
