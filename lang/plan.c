@@ -10,14 +10,13 @@
 #include <string.h>
 #include "config.h"
 #include "front_int.h"
+#include "hmap.h"
 #include "util.h"
 
 struct plan_builder {
     struct plan p;
     int cap_runs, cap_groups, cap_outputs;
-    uint64_t *hkey;   /* open addressing: run key -> index + 1 */
-    int *hidx;
-    int hcap;
+    struct hmap index;    /* run key -> run index */
     int last_group;       /* the group the previous output got, and the */
     unsigned last_gen;    /* settings generation it was built from */
 };
@@ -25,9 +24,7 @@ struct plan_builder {
 struct plan_builder *plan_builder_new(void)
 {
     struct plan_builder *pb = xcalloc(1, sizeof *pb);
-    pb->hcap = 1024;
-    pb->hkey = xcalloc((size_t)pb->hcap, sizeof *pb->hkey);
-    pb->hidx = xcalloc((size_t)pb->hcap, sizeof *pb->hidx);
+    hmap_init(&pb->index, 512);
     pb->last_group = -1;
     return pb;
 }
@@ -37,8 +34,7 @@ void plan_builder_free(struct plan_builder *pb)
     if (!pb)
         return;
     plan_free(&pb->p);
-    free(pb->hkey);
-    free(pb->hidx);
+    hmap_free(&pb->index);
     free(pb);
 }
 
@@ -112,40 +108,16 @@ static void plan_grow(void **v, int *cap, int need, size_t size)
     *cap = c;
 }
 
-static void plan_rehash(struct plan_builder *pb)
-{
-    int ncap = pb->hcap * 2;
-    uint64_t *nk = xcalloc((size_t)ncap, sizeof *nk);
-    int *ni = xcalloc((size_t)ncap, sizeof *ni);
-    for (int k = 0; k < pb->hcap; k++) {
-        if (!pb->hidx[k])
-            continue;
-        size_t h = (size_t)(pb->hkey[k] & (uint64_t)(ncap - 1));
-        while (ni[h])
-            h = (h + 1) & (size_t)(ncap - 1);
-        nk[h] = pb->hkey[k];
-        ni[h] = pb->hidx[k];
-    }
-    free(pb->hkey);
-    free(pb->hidx);
-    pb->hkey = nk;
-    pb->hidx = ni;
-    pb->hcap = ncap;
-}
-
 /* Index of the run with these settings, adding it if new. */
 static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, int repeat,
                         const struct ast_span *span)
 {
     char *json = plan_settings_json(pt, repeat);
     uint64_t key = util_hash64(json, strlen(json), UTIL_HASH_INIT);
-    size_t h = (size_t)(key & (uint64_t)(pb->hcap - 1));
-    while (pb->hidx[h]) {
-        if (pb->hkey[h] == key) {
-            free(json);
-            return pb->hidx[h] - 1;
-        }
-        h = (h + 1) & (size_t)(pb->hcap - 1);
+    int known = hmap_get(&pb->index, key);
+    if (known >= 0) {
+        free(json);
+        return known;
     }
     struct plan *p = &pb->p;
     plan_grow((void **)&p->runs, &pb->cap_runs, p->nruns + 1, sizeof *p->runs);
@@ -171,11 +143,8 @@ static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, i
     snprintf(r->id, sizeof r->id, "%016llx", (unsigned long long)idh);
     r->settings_json = json;
     r->span = *span;
-    pb->hkey[h] = key;
-    pb->hidx[h] = ++p->nruns;
-    if (4 * p->nruns > 3 * pb->hcap)
-        plan_rehash(pb);
-    return p->nruns - 1;
+    hmap_put(&pb->index, key, p->nruns);
+    return p->nruns++;
 }
 
 /* ---- groups ---- */

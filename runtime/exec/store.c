@@ -1,5 +1,5 @@
 /* runtime/exec/store.c: finished runs by identity, for one tmsl session.
- * Open addressing on the run key over an array of compact records; the
+ * The run key indexes (base/hmap.h) an array of compact records; the
  * records' arrays are carved from large blocks (an arena) that live as long
  * as the store. Replacing a run (--force) leaves its old arrays unused in
  * the arena: rare, and cheaper than per-run allocations for a million runs. */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "hmap.h"
 #include "util.h"
 
 enum { BLOCK_SIZE = 1 << 20 };
@@ -22,8 +23,7 @@ struct block {
 struct exec_store {
     struct store_rec *recs;
     long count, reccap;
-    uint32_t *slots;          /* record index + 1; 0 = empty */
-    size_t nslots;            /* power of two */
+    struct hmap index;        /* key -> record index */
     struct block *blocks;
     struct train_result scratch;   /* what exec_store_get returns */
 };
@@ -48,8 +48,7 @@ static void *arena_alloc(struct exec_store *s, size_t n)
 struct exec_store *exec_store_new(void)
 {
     struct exec_store *s = xcalloc(1, sizeof *s);
-    s->nslots = 64;
-    s->slots = xcalloc(s->nslots, sizeof *s->slots);
+    hmap_init(&s->index, 32);
     return s;
 }
 
@@ -63,47 +62,28 @@ void exec_store_free(struct exec_store *s)
         free(b);
     }
     free(s->recs);
-    free(s->slots);
+    hmap_free(&s->index);
     free(s);
-}
-
-static size_t slot_of(const struct exec_store *s, uint64_t key)
-{
-    size_t mask = s->nslots - 1, i = (size_t)util_mix64(key) & mask;
-    while (s->slots[i] && s->recs[s->slots[i] - 1].key != key)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static void grow_slots(struct exec_store *s)
-{
-    free(s->slots);
-    s->nslots *= 2;
-    s->slots = xcalloc(s->nslots, sizeof *s->slots);
-    for (long r = 0; r < s->count; r++)
-        s->slots[slot_of(s, s->recs[r].key)] = (uint32_t)(r + 1);
 }
 
 const struct store_rec *store_find(const struct exec_store *s, uint64_t key)
 {
-    uint32_t v = s->slots[slot_of(s, key)];
-    return v ? &s->recs[v - 1] : NULL;
+    int v = hmap_get(&s->index, key);
+    return v >= 0 ? &s->recs[v] : NULL;
 }
 
 /* The record for key, new and zeroed or existing. */
 static struct store_rec *rec_for(struct exec_store *s, uint64_t key)
 {
-    if ((size_t)(s->count + 1) * 2 > s->nslots)
-        grow_slots(s);
-    size_t i = slot_of(s, key);
-    if (s->slots[i])
-        return &s->recs[s->slots[i] - 1];
+    int known = hmap_get(&s->index, key);
+    if (known >= 0)
+        return &s->recs[known];
     if (s->count == s->reccap) {
         s->reccap = s->reccap ? 2 * s->reccap : 256;
         s->recs = xrealloc(s->recs, sizeof *s->recs * (size_t)s->reccap);
     }
+    hmap_put(&s->index, key, (int)s->count);
     struct store_rec *r = &s->recs[s->count++];
-    s->slots[i] = (uint32_t)s->count;
     memset(r, 0, sizeof *r);
     r->key = key;
     return r;

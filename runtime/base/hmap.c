@@ -1,0 +1,67 @@
+/* runtime/base/hmap.c: the hash table of hmap.h. Keys are mixed once more
+ * (splitmix64's finaliser) so that sequential or low-entropy keys spread
+ * over the slots as well as hashes do. */
+#include <stdlib.h>
+
+#include "hmap.h"
+#include "util.h"
+
+void hmap_init(struct hmap *m, size_t expect)
+{
+    m->cap = 16;
+    while (m->cap < expect * 2)
+        m->cap *= 2;
+    m->count = 0;
+    m->keys = xmalloc(m->cap * sizeof *m->keys);
+    m->vals = xmalloc(m->cap * sizeof *m->vals);
+    for (size_t i = 0; i < m->cap; i++)
+        m->vals[i] = -1;
+}
+
+void hmap_free(struct hmap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    m->keys = NULL;
+    m->vals = NULL;
+    m->cap = m->count = 0;
+}
+
+static size_t hmap_slot(const struct hmap *m, uint64_t key)
+{
+    size_t mask = m->cap - 1, i = (size_t)util_mix64(key) & mask;
+    while (m->vals[i] >= 0 && m->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+int hmap_get(const struct hmap *m, uint64_t key)
+{
+    return m->cap ? m->vals[hmap_slot(m, key)] : -1;
+}
+
+static void hmap_grow(struct hmap *m)
+{
+    struct hmap old = *m;
+    hmap_init(m, old.cap);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.vals[i] >= 0)
+            hmap_put(m, old.keys[i], old.vals[i]);
+    hmap_free(&old);
+}
+
+void hmap_put(struct hmap *m, uint64_t key, int val)
+{
+    if (!m->cap)
+        hmap_init(m, 8);
+    size_t i = hmap_slot(m, key);
+    if (m->vals[i] < 0) {
+        if ((m->count + 1) * 2 > m->cap) {
+            hmap_grow(m);
+            i = hmap_slot(m, key);
+        }
+        m->count++;
+        m->keys[i] = key;
+    }
+    m->vals[i] = val;
+}

@@ -1,0 +1,26 @@
+/* runtime/base/hmap.h: tmsl's one hash table: 64-bit keys (run identities,
+ * already well mixed or mixed here) to non-negative ints (an index into the
+ * caller's own array). Open addressing with linear probing, kept at most
+ * half full; it grows by itself. The planner, the executor and the run store
+ * all index runs through it. */
+#ifndef TMSL_HMAP_H
+#define TMSL_HMAP_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct hmap {
+    uint64_t *keys;
+    int32_t *vals;     /* -1: empty slot */
+    size_t cap;        /* a power of two */
+    size_t count;
+};
+
+/* An empty map with room for about `expect` keys before it grows. */
+void hmap_init(struct hmap *m, size_t expect);
+void hmap_free(struct hmap *m);
+/* The value of key, or -1. */
+int hmap_get(const struct hmap *m, uint64_t key);
+/* Set key to val (>= 0), adding the key or replacing its value. */
+void hmap_put(struct hmap *m, uint64_t key, int val);
+
+#endif

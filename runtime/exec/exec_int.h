@@ -1,0 +1,42 @@
+/* runtime/exec/exec_int.h: what the executor's files share: one execution
+ * of a plan (struct xctx) and the jobs it is split into, one file each:
+ * the run cache, training, runs.jsonl, MPI. Internal to runtime/exec. */
+#ifndef TMSL_EXEC_INT_H
+#define TMSL_EXEC_INT_H
+#include "config.h"
+#include "exec.h"
+#include "store.h"
+
+struct xctx {
+    struct exec_store *s;
+    const struct plan *p;
+    struct diag *d;
+    const struct exec_options *o;
+    char *runs_dir;          /* OUTDIR/runs */
+    uint64_t *ids;           /* [nruns] identities, parsed from plan_run.id */
+    unsigned char *need;     /* [nruns] 1: owned and still to be trained */
+    int keep_curve;          /* keep loss curves in memory */
+    int index, count;        /* owned slice: shard or MPI rank (1-based) */
+    int nowned;
+    long trained, reused, failed, cache_bad;
+    int cache_warned;
+};
+
+
+/* exec.c */
+int exec_owns(const struct xctx *x, int i);
+int exec_count_need(const struct xctx *x);
+/* exec_cache.c: fill needed runs from the caches; write finished ones. */
+void exec_load_caches(struct xctx *x);
+void exec_persist_runs(struct xctx *x, const int *idx, int n);
+/* exec_train.c: train every needed run; failed count, -1 if cancelled. */
+int exec_train_missing(struct xctx *x);
+/* runs_json.c: OUTDIR/runs.jsonl, every run of the plan in plan order. */
+int exec_write_runs_jsonl(const struct xctx *x);
+#ifdef HAVE_MPI
+/* exec_mpi.c: a rank sends its slice; rank 0 gathers every slice. */
+void exec_mpi_send_slice(struct xctx *x, int status);
+int exec_mpi_gather(struct xctx *x, int status);
+#endif
+
+#endif

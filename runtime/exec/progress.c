@@ -1,0 +1,74 @@
+/* runtime/exec/progress.c: the progress line of progress.h. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "progress.h"
+
+static double now_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static void progress_line(struct progress *p, int final)
+{
+    double el = now_since(&p->t0);
+    double done = (double)__atomic_load_n(&p->base_steps, __ATOMIC_RELAXED) +
+                  (double)__atomic_load_n(&p->steps_done, __ATOMIC_RELAXED);
+    double rate = el > 0 ? done / el : 0;
+    double eta = rate > 0 ? (p->total_steps - done) / rate : 0;
+    int runs = final ? p->runs_total : __atomic_load_n(&p->runs_done, __ATOMIC_RELAXED);
+    fprintf(p->msg, "%straining: %d/%d runs, %.3g model-steps/s, %s %d:%02d%s",
+            p->tty ? "\r" : "", runs, p->runs_total, rate, final ? "took" : "eta",
+            (int)((final ? el : eta) / 60), (int)(final ? el : eta) % 60,
+            p->tty && !final ? "\033[K" : "\n");
+    fflush(p->msg);
+}
+
+static void *progress_main(void *arg)
+{
+    struct progress *p = arg;
+    double period = p->tty ? 0.25 : 5.0;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        long ns = until.tv_nsec + (long)(period * 1e9);
+        until.tv_sec += ns / 1000000000L;
+        until.tv_nsec = ns % 1000000000L;
+        if (pthread_cond_timedwait(&p->wake, &p->lock, &until) == ETIMEDOUT && !p->stop)
+            progress_line(p, 0);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+void progress_start(struct progress *p, FILE *msg, int runs_total, double total_steps)
+{
+    memset(p, 0, sizeof *p);
+    p->msg = msg;
+    p->tty = isatty(fileno(msg));
+    p->runs_total = runs_total;
+    p->total_steps = total_steps;
+    clock_gettime(CLOCK_MONOTONIC, &p->t0);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_create(&p->thread, NULL, progress_main, p);
+}
+
+void progress_stop(struct progress *p, int print_final)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_signal(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    if (print_final)
+        progress_line(p, 1);
+    else if (p->tty)
+        fprintf(p->msg, "\r\033[K");
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+}

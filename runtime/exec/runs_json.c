@@ -1,0 +1,131 @@
+/* runtime/exec/runs_json.c: OUTDIR/runs.jsonl, one JSON object per run of
+ * the plan, in plan order, streamed to a temporary file and renamed: the
+ * run's identity and settings, then its results (tensors, final loss,
+ * metrics, loss curve) or its failure. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_int.h"
+#include "util.h"
+
+static void json_string(FILE *fp, const char *str)
+{
+    fputc('"', fp);
+    for (const unsigned char *c = (const unsigned char *)str; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(fp, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(fp, "\\u%04x", *c);
+        else
+            fputc(*c, fp);
+    }
+    fputc('"', fp);
+}
+
+/* JSON has no NaN or infinity: write null for them. */
+static void json_number(FILE *fp, double v)
+{
+    char buf[40];
+    if (!isfinite(v)) {
+        fputs("null", fp);
+        return;
+    }
+    util_fmt_double(buf, sizeof buf, v);
+    fputs(buf, fp);
+}
+
+static void json_float_array(FILE *fp, const float *v, int n)
+{
+    fputc('[', fp);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputc(',', fp);
+        if (isfinite(v[i]))
+            fprintf(fp, "%.9g", (double)v[i]);
+        else
+            fputs("null", fp);
+    }
+    fputc(']', fp);
+}
+
+static void json_double_field(FILE *fp, const char *name, const double *v, int n)
+{
+    fprintf(fp, ",\"%s\":[", name);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputc(',', fp);
+        json_number(fp, v[i]);
+    }
+    fputc(']', fp);
+}
+
+/* One run as one JSON object: identity, settings, results, metrics. */
+/* A run whose curve was not kept in memory is written without one. */
+static void json_run(FILE *fp, const struct plan_run *run, const struct train_result *r,
+                     int has_curve)
+{
+    fprintf(fp, "{\"id\":\"%s\",\"seed\":%llu,\"settings\":%s,\"failed\":%s", run->id,
+            (unsigned long long)run->spec.seed, run->settings_json, r->failed ? "true" : "false");
+    if (r->failed) {
+        fprintf(fp, ",\"fail_step\":%d,\"fail_reason\":", r->fail_step);
+        json_string(fp, r->fail_reason);
+        fputs("}\n", fp);
+        return;
+    }
+    fputs(",\"final_loss\":", fp);
+    json_number(fp, r->final_loss);
+    fputs(",\"W\":[", fp);
+    for (int i = 0; i < r->n; i++) {
+        if (i)
+            fputc(',', fp);
+        json_float_array(fp, r->W + (size_t)i * r->m, r->m);
+    }
+    fputs("],\"b\":", fp);
+    json_float_array(fp, r->b, r->n);
+    struct train_metrics mt;
+    if (train_metrics_compute(r->W, r->n, r->m, &mt) == 0) {
+        json_double_field(fp, "norms", mt.norm, r->n);
+        json_double_field(fp, "superposition", mt.superpos, r->n);
+        json_double_field(fp, "dimensionality", mt.dim, r->n);
+        fputs(",\"frob2\":", fp);
+        json_number(fp, mt.frob2);
+        fprintf(fp, ",\"represented\":%d", mt.represented);
+        train_metrics_free(&mt);
+    }
+    if (!has_curve) {
+        fputs("}\n", fp);
+        return;
+    }
+    fprintf(fp, ",\"curve\":[");
+    for (int i = 0; i < r->ncurve; i++) {
+        fprintf(fp, "%s[%d,", i ? "," : "", r->curve_step[i]);
+        json_number(fp, r->curve_loss[i]);
+        fputc(']', fp);
+    }
+    fputs("]}\n", fp);
+}
+
+/* runs.jsonl holds every run of the plan, in plan order, streamed. */
+int exec_write_runs_jsonl(const struct xctx *x)
+{
+    char *path = xasprintf("%s/runs.jsonl", x->o->outdir);
+    struct afile af;
+    int rc = util_afopen(&af, path);
+    if (rc == 0) {
+        for (int i = 0; i < x->p->nruns; i++) {
+            const struct store_rec *rec = store_find(x->s, x->p->runs[i].key);
+            struct train_result v;
+            if (!rec)
+                continue;
+            store_view(rec, &v);
+            json_run(af.fp, &x->p->runs[i], &v, !rec->curve_dropped);
+        }
+        rc = util_afclose(&af, 1);
+    }
+    if (rc != 0)
+        diag_error(x->d, NULL, "cannot write '%s': %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
