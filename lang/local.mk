@@ -1,6 +1,6 @@
 # lang/local.mk: the front end (lexer, parser, checker, planner, diagnostics).
 libtmsl_lang_a_SOURCES += lang/lexer.l lang/parser.y lang/parse.h \
 	lang/ast.c lang/ast.h lang/diag.c lang/diag.h lang/names.c lang/names.h \
-	lang/front.c lang/front.h lang/front_int.h lang/eval.c lang/check.c \
-	lang/plan.c lang/plan.h
+	lang/front.c lang/front.h lang/front_int.h lang/eval.h lang/eval.c lang/value.c \
+	lang/check.c lang/plan.c lang/plan.h
 BUILT_SOURCES += lang/parser.h

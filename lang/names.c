@@ -3,6 +3,7 @@
  * every message, check and completion picks it up. Suggestions use the
  * Damerau-Levenshtein distance (a swap of two letters costs one), which
  * catches the usual typos ('sparsty', 'wtwt', 'modle'). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "names.h"
@@ -17,7 +18,43 @@ const char *const names_figures[] = {
 const char *const names_kinds[] = {"linear", "relu", "relu-hidden", NULL};
 const char *const names_optimizers[] = {"adamw", "adam", "sgd", NULL};
 const char *const names_schedules[] = {"constant", "linear", "cosine", NULL};
-const char *const names_functions[] = {"exp", "log", "sqrt", "abs", "min", "max", NULL};
+
+/* The functions, listed once: the table and the word list (for suggestions
+ * and reserved names) are both expanded from this list. */
+#define NAMES_FUNCTION_LIST(X)                                  \
+    X(exp, 1, 1, "e to the power x")                            \
+    X(log, 1, 1, "natural logarithm")                           \
+    X(sqrt, 1, 1, "square root")                                \
+    X(abs, 1, 1, "absolute value")                              \
+    X(min, 2, NAMES_VARIADIC, "smallest argument")              \
+    X(max, 2, NAMES_VARIADIC, "largest argument")
+
+static double names_fn_exp(const double *a, int n) { (void)n; return exp(a[0]); }
+static double names_fn_log(const double *a, int n) { (void)n; return log(a[0]); }
+static double names_fn_sqrt(const double *a, int n) { (void)n; return sqrt(a[0]); }
+static double names_fn_abs(const double *a, int n) { (void)n; return fabs(a[0]); }
+
+static double names_fn_min(const double *a, int n)
+{
+    double r = a[0];
+    for (int k = 1; k < n; k++)
+        r = fmin(r, a[k]);
+    return r;
+}
+
+static double names_fn_max(const double *a, int n)
+{
+    double r = a[0];
+    for (int k = 1; k < n; k++)
+        r = fmax(r, a[k]);
+    return r;
+}
+
+#define NAMES_FN_ENTRY(f, lo, hi, help) {#f, lo, hi, names_fn_##f, help},
+#define NAMES_FN_WORD(f, lo, hi, help) #f,
+const struct names_function names_function_table[] = {
+    NAMES_FUNCTION_LIST(NAMES_FN_ENTRY) {NULL, 0, 0, NULL, NULL}};
+const char *const names_functions[] = {NAMES_FUNCTION_LIST(NAMES_FN_WORD) NULL};
 
 const struct names_param names_params[] = {
     {"steps", NULL, NAMES_INT, 10000},
@@ -68,6 +105,14 @@ const struct names_param *names_param_find(const char *name)
     for (const struct names_param *p = names_params; p->name; p++)
         if (strcmp(p->name, name) == 0 || (p->alias && strcmp(p->alias, name) == 0))
             return p;
+    return NULL;
+}
+
+const struct names_function *names_function_find(const char *name)
+{
+    for (const struct names_function *f = names_function_table; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
     return NULL;
 }
 

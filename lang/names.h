@@ -4,6 +4,7 @@
  * against these tables; the runtime reuses them (metric kinds, arities). */
 #ifndef TMSL_NAMES_H
 #define TMSL_NAMES_H
+#include <limits.h>
 
 /* A NULL-terminated list of words. */
 extern const char *const names_statements[];
@@ -11,7 +12,20 @@ extern const char *const names_figures[];
 extern const char *const names_kinds[];      /* index = enum train_kind */
 extern const char *const names_optimizers[]; /* index = enum train_optim */
 extern const char *const names_schedules[];  /* index = enum train_sched */
-extern const char *const names_functions[];  /* exp log sqrt abs min max */
+extern const char *const names_functions[];  /* names of names_function_table */
+
+/* Functions over numbers, applied element by element when their arguments
+ * are values over grid points. apply() gets all nargs arguments, so a
+ * variadic function is no different from a unary one. */
+#define NAMES_VARIADIC INT_MAX  /* max_args of a function without an upper bound */
+struct names_function {
+    const char *name;
+    int min_args, max_args;
+    double (*apply)(const double *args, int nargs);
+    const char *help;
+};
+extern const struct names_function names_function_table[]; /* terminated by name == NULL */
+const struct names_function *names_function_find(const char *name);
 
 /* Training parameters of `train` (and -D). */
 enum names_ptype { NAMES_INT, NAMES_REAL, NAMES_OPTIM, NAMES_SCHED };
