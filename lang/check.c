@@ -821,7 +821,7 @@ static int expect_call(struct expect_ctx *x, struct ast_node *e)
     if (!fn) {
         const char *cands[48];
         expect_metric_names(cands, 48);
-        check_unknown(x->f, &e->name_span, "metric", e->name, cands);
+        check_unknown(x->f, &e->name_span, "function or metric", e->name, cands);
         return -1;
     }
     if (m && e->nargs < fn->min_args) {
