@@ -663,10 +663,11 @@ static int expect_feature_arg(struct expect_ctx *x, struct ast_node *e)
 
 static int expect_metric(struct expect_ctx *x, struct ast_node *e, const struct names_metric *m)
 {
+    char words[48];
     e->metric = m;
     if (e->nargs < m->min_args || e->nargs > m->max_args) {
-        diag_error(x->f->diag, &e->span, "'%s' takes %d argument%s, got %d", m->name,
-                   m->min_args, m->min_args == 1 ? "" : "s", e->nargs);
+        diag_error(x->f->diag, &e->span, "'%s' takes %s, got %d", m->name,
+                   eval_arity_text(m->min_args, m->max_args, words, sizeof words), e->nargs);
         return -1;
     }
     if (expect_selectors(x, e) != 0)
@@ -701,19 +702,15 @@ static int expect_metric(struct expect_ctx *x, struct ast_node *e, const struct 
     return 0;
 }
 
-static int expect_call(struct expect_ctx *x, struct ast_node *e)
+/* A function call in a claim: the same arity check as in settings, made
+ * here because a call over metrics is only evaluated after training. */
+static int expect_function(struct expect_ctx *x, struct ast_node *e,
+                           const struct names_function *fn)
 {
-    const struct names_metric *m = names_metric_find(e->name);
-    int fn = names_index(names_functions, e->name);
-    /* min/max with one argument aggregate over points; with more, compare */
-    if (m && !(fn >= 0 && e->nargs > 1))
-        return expect_metric(x, e, m);
-    if (fn < 0) {
-        const char *cands[48];
-        expect_metric_names(cands, 48);
-        check_unknown(x->f, &e->name_span, "metric", e->name, cands);
+    struct eval_ctx c;
+    eval_init(&c, x->f, &x->f->st);
+    if (eval_check_call(&c, e, fn) != 0)
         return -1;
-    }
     int rc = 0, all = 1;
     for (int k = 0; k < e->nargs; k++) {
         rc |= expect_walk(x, e->args[k]);
@@ -722,6 +719,28 @@ static int expect_call(struct expect_ctx *x, struct ast_node *e)
     if (rc == 0 && all)
         return expect_fold(x, e);
     return rc;
+}
+
+static int expect_call(struct expect_ctx *x, struct ast_node *e)
+{
+    const struct names_metric *m = names_metric_find(e->name);
+    const struct names_function *fn = names_function_find(e->name);
+    /* min/max with one argument aggregate over points; with more, they
+     * compare their arguments point by point */
+    if (m && !(fn && e->nargs != 1))
+        return expect_metric(x, e, m);
+    if (!fn) {
+        const char *cands[48];
+        expect_metric_names(cands, 48);
+        check_unknown(x->f, &e->name_span, "function or metric", e->name, cands);
+        return -1;
+    }
+    if (m && e->nargs < fn->min_args) {
+        diag_error(x->f->diag, &e->span, "'%s' takes 1 argument or at least %d, got %d",
+                   e->name, fn->min_args, e->nargs);
+        return -1;
+    }
+    return expect_function(x, e, fn);
 }
 
 static int expect_walk(struct expect_ctx *x, struct ast_node *e)

@@ -8,6 +8,7 @@
 #define TMSL_FRONT_INT_H
 #include <stdint.h>
 #include "ast.h"
+#include "eval.h"
 #include "front.h"
 #include "names.h"
 #include "plan.h"
@@ -87,27 +88,7 @@ struct front_point {
     uint64_t seed;
 };
 
-/* Expression evaluation. */
-struct eval_ctx {
-    struct front *f;
-    const struct front_state *st;
-    const double *axis_val;           /* [st->naxes] at this grid point, or NULL */
-    int have_i;
-    double i;
-    int have_nm;
-    double n, m;
-    int quiet;                        /* evaluate without reporting (probing) */
-    int failed_quiet;
-    int depth;
-    const char *busy[32];             /* lets being evaluated: cycles */
-    int nbusy;
-};
-/* A context for evaluating at check time (no grid point, no feature). */
-void eval_init(struct eval_ctx *c, struct front *f, const struct front_state *st);
-int eval_expr(struct eval_ctx *c, const struct ast_node *e, double *out);
-/* Value of a setting at the context's point, honouring axes and overrides. */
-int eval_lookup(struct eval_ctx *c, const char *name, const struct ast_span *sp, double *out);
-int eval_is_axis(const struct front_state *st, const char *name);
+/* Expression evaluation: struct eval_ctx, eval_init, eval_expr, eval_lookup (eval.h). */
 
 /* Settings checks (check_value.c): 0 if value is allowed for name, else -1
  * after reporting at sp. */

@@ -16,7 +16,43 @@ const char *const names_statements[] = {
     "repeat", "let", "use", "plot", "table", "expect", "experiment", NULL};
 
 const char *const names_kinds[] = {"linear", "relu", "relu-hidden", NULL};
-const char *const names_functions[] = {"exp", "log", "sqrt", "abs", "min", "max", NULL};
+
+/* The functions, listed once: the table and the word list (for suggestions
+ * and reserved names) are both expanded from this list. */
+#define NAMES_FUNCTION_LIST(X)                                  \
+    X(exp, 1, 1, "e to the power x")                            \
+    X(log, 1, 1, "natural logarithm")                           \
+    X(sqrt, 1, 1, "square root")                                \
+    X(abs, 1, 1, "absolute value")                              \
+    X(min, 2, NAMES_VARIADIC, "smallest argument")              \
+    X(max, 2, NAMES_VARIADIC, "largest argument")
+
+static double names_fn_exp(const double *a, int n) { (void)n; return exp(a[0]); }
+static double names_fn_log(const double *a, int n) { (void)n; return log(a[0]); }
+static double names_fn_sqrt(const double *a, int n) { (void)n; return sqrt(a[0]); }
+static double names_fn_abs(const double *a, int n) { (void)n; return fabs(a[0]); }
+
+static double names_fn_min(const double *a, int n)
+{
+    double r = a[0];
+    for (int k = 1; k < n; k++)
+        r = fmin(r, a[k]);
+    return r;
+}
+
+static double names_fn_max(const double *a, int n)
+{
+    double r = a[0];
+    for (int k = 1; k < n; k++)
+        r = fmax(r, a[k]);
+    return r;
+}
+
+#define NAMES_FN_ENTRY(f, lo, hi, help) {#f, lo, hi, names_fn_##f, help},
+#define NAMES_FN_WORD(f, lo, hi, help) #f,
+const struct names_function names_function_table[] = {
+    NAMES_FUNCTION_LIST(NAMES_FN_ENTRY) {NULL, 0, 0, NULL, NULL}};
+const char *const names_functions[] = {NAMES_FUNCTION_LIST(NAMES_FN_WORD) NULL};
 
 #define N_INT(lo, hi) {lo, hi, 0, 0, 1}
 const struct names_setting names_settings[] = {
@@ -146,6 +182,14 @@ int names_index(const char *const *list, const char *word)
         if (strcmp(list[k], word) == 0)
             return k;
     return -1;
+}
+
+const struct names_function *names_function_find(const char *name)
+{
+    for (const struct names_function *f = names_function_table; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
 }
 
 const struct names_metric *names_metric_find(const char *name)

@@ -8,12 +8,26 @@
  * (tested against these) all derive from the tables here. */
 #ifndef TMSL_NAMES_H
 #define TMSL_NAMES_H
+#include <limits.h>
 #include "params.h"
 
 /* A NULL-terminated list of words. */
 extern const char *const names_statements[];
 extern const char *const names_kinds[];      /* index = enum train_kind */
-extern const char *const names_functions[];  /* exp log sqrt abs min max */
+extern const char *const names_functions[];  /* names of names_function_table */
+
+/* Functions over numbers, applied element by element when their arguments
+ * are values over grid points. apply() gets all nargs arguments, so a
+ * variadic function is no different from a unary one. */
+#define NAMES_VARIADIC INT_MAX  /* max_args of a function without an upper bound */
+struct names_function {
+    const char *name;
+    int min_args, max_args;
+    double (*apply)(const double *args, int nargs);
+    const char *help;
+};
+extern const struct names_function names_function_table[]; /* terminated by name == NULL */
+const struct names_function *names_function_find(const char *name);
 
 /* Settings outside `train`: what they are, their range, whether a sweep may
  * vary them. */

@@ -1,15 +1,17 @@
 # tests/lang.mk: front-end tests: unit tests, golden outputs, fuzzing, doc examples.
 LANG_TEST_LIBS = libtmsl_lang.a libtmsl_train.a $(OPENBLAS_LIBS) -lm
 check_PROGRAMS += tests/unit/test_lexer tests/unit/test_parser tests/unit/test_plan \
-	tests/fuzz_front
+	tests/unit/test_eval tests/fuzz_front
 tests_unit_test_lexer_SOURCES = tests/unit/test_lexer.c tests/tap.h
 tests_unit_test_lexer_LDADD = $(LANG_TEST_LIBS)
 tests_unit_test_parser_SOURCES = tests/unit/test_parser.c tests/tap.h
 tests_unit_test_parser_LDADD = $(LANG_TEST_LIBS)
 tests_unit_test_plan_SOURCES = tests/unit/test_plan.c tests/tap.h
 tests_unit_test_plan_LDADD = $(LANG_TEST_LIBS)
+tests_unit_test_eval_SOURCES = tests/unit/test_eval.c tests/tap.h
+tests_unit_test_eval_LDADD = $(LANG_TEST_LIBS)
 tests_fuzz_front_SOURCES = tests/fuzz_front.c
 tests_fuzz_front_LDADD = $(LANG_TEST_LIBS)
-TESTS += tests/unit/test_lexer tests/unit/test_parser tests/unit/test_plan \
+TESTS += tests/unit/test_lexer tests/unit/test_parser tests/unit/test_plan tests/unit/test_eval \
 	tests/golden.sh tests/fuzz.sh tests/doc_examples.sh
 EXTRA_DIST += tests/golden tests/golden.sh tests/fuzz.sh tests/doc_examples.sh doc/language.md

@@ -1,5 +1,7 @@
-# tests/local.mk: command-line, example and REPL tests.
+# tests/local.mk: command-line, example, REPL and trained-claim tests.
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh
 TESTS += tests/examples.sh tests/repl.sh
 EXTRA_DIST += tests/examples.sh tests/repl.sh
+TESTS += tests/claims.sh
+EXTRA_DIST += tests/claims.sh
