@@ -23,7 +23,10 @@ struct xctx {
 };
 
 
-/* exec.c */
+/* xctx.c: set up and free one execution; ownership and what is needed. */
+void exec_xctx_init(struct xctx *x, struct exec_store *s, const struct plan *p, struct diag *d,
+                    const struct exec_options *o);
+void exec_xctx_free(struct xctx *x);
 int exec_owns(const struct xctx *x, int i);
 int exec_count_need(const struct xctx *x);
 /* exec_cache.c: fill needed runs from the caches; write finished ones. */
