@@ -11,6 +11,8 @@
 #include "front.h"
 #include "names.h"
 #include "plan.h"
+#include "data.h"
+#include "model.h"
 #include "train.h"
 
 #define FRONT_MAX_N 100000          /* larger models are certainly a typo */
@@ -30,7 +32,8 @@ struct front_axis {
 
 /* The sticky settings. Expressions point into arenas kept until front_free. */
 struct front_state {
-    int kind;                         /* enum train_kind */
+    const struct model_kind *kind;
+    const struct data_gen *data;      /* NULL: the kind's default generator */
     const struct ast_node *n, *m;     /* NULL: not set yet */
     const struct ast_node *importance;/* expression in i, or AST_LIST; NULL: 1 */
     const struct ast_node *sparsity;  /* NULL: 0 */
@@ -81,7 +84,9 @@ struct front {
 
 /* One resolved grid point: everything a run needs but its repeat index. */
 struct front_point {
-    int kind, n, m;
+    const struct model_kind *kind;
+    const struct data_gen *data;      /* NULL: the kind's default generator */
+    int n, m;
     double *importance, *density;     /* [n], owned */
     struct train_recipe recipe;
     double init_std;

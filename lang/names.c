@@ -9,12 +9,11 @@
 
 const char *const names_statements[] = {
     "model", "importance", "sparsity", "density", "train", "seed", "sweep", "unsweep",
-    "repeat", "let", "use", "plot", "table", "expect", "experiment", NULL};
+    "repeat", "let", "use", "data", "plot", "table", "expect", "experiment", NULL};
 
 const char *const names_figures[] = {
     "features2d", "wtw", "norms", "phase", "dims", "dimensionality", "loss", NULL};
 
-const char *const names_kinds[] = {"linear", "relu", "relu-hidden", NULL};
 const char *const names_optimizers[] = {"adamw", "adam", "sgd", NULL};
 const char *const names_schedules[] = {"constant", "linear", "cosine", NULL};
 const char *const names_functions[] = {"exp", "log", "sqrt", "abs", "min", "max", NULL};

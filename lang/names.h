@@ -8,7 +8,6 @@
 /* A NULL-terminated list of words. */
 extern const char *const names_statements[];
 extern const char *const names_figures[];
-extern const char *const names_kinds[];      /* index = enum train_kind */
 extern const char *const names_optimizers[]; /* index = enum train_optim */
 extern const char *const names_schedules[];  /* index = enum train_sched */
 extern const char *const names_functions[];  /* exp log sqrt abs min max */
