@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "../tap.h"
+#include "model.h"
 #include "util.h"
 
 enum { NREC = 5 };
@@ -17,12 +18,13 @@ static void make_result(struct train_result *r, int n, int m, int ncurve, int fa
     memset(r, 0, sizeof *r);
     r->n = n;
     r->m = m;
-    r->W = malloc(sizeof(float) * (size_t)(n * m));
-    r->b = malloc(sizeof(float) * (size_t)n);
-    for (int i = 0; i < n * m; i++)
-        r->W[i] = (float)(seed * 0.37 + i * 0.011);
+    r->kind = seed % 2 ? &model_untied : &model_relu;
+    r->p = malloc(sizeof(float) * train_nparams(r));
+    float *W = r->p, *b = r->p + train_nparams(r) - (size_t)n;   /* b comes last */
+    for (int i = 0; i < (int)train_nparams(r) - n; i++)
+        W[i] = (float)(seed * 0.37 + i * 0.011);
     for (int i = 0; i < n; i++)
-        r->b[i] = (float)(-seed * 0.5 + i);
+        b[i] = (float)(-seed * 0.5 + i);
     r->final_loss = 0.125 + seed;
     r->ncurve = ncurve;
     r->curve_step = malloc(sizeof(int) * (size_t)(ncurve ? ncurve : 1));
@@ -64,11 +66,16 @@ static void seen_free(struct seen *s)
 
 static int same_result(const struct train_result *a, const struct train_result *b, int curve)
 {
-    if (a->n != b->n || a->m != b->m || a->failed != b->failed || a->final_loss != b->final_loss)
+    if (a->kind != b->kind || a->n != b->n || a->m != b->m || a->failed != b->failed ||
+        a->final_loss != b->final_loss)
         return 0;
-    if (memcmp(a->W, b->W, sizeof(float) * (size_t)(a->n * a->m)) ||
-        memcmp(a->b, b->b, sizeof(float) * (size_t)a->n))
-        return 0;
+    for (int t = 0; t < a->kind->ntensors; t++) {
+        int ra, ca, rb, cb;
+        const float *ta = train_tensor(a, a->kind->tensor[t].name, &ra, &ca);
+        const float *tb = train_tensor(b, a->kind->tensor[t].name, &rb, &cb);
+        if (!ta || !tb || ra != rb || ca != cb || memcmp(ta, tb, sizeof(float) * (size_t)ra * ca))
+            return 0;
+    }
     if (a->failed && (a->fail_step != b->fail_step || strcmp(a->fail_reason, b->fail_reason)))
         return 0;
     if (!curve)
