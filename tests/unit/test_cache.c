@@ -116,8 +116,41 @@ static void test_ids(void)
     ok(cache_parse_id("0123456789abcdeg", &v) != 0, "reject a non-hex digit");
 }
 
+/* A valid record of another format version is skipped, not counted as
+ * damage; a record whose tensor description was altered is damage. */
+static void test_versions(void)
+{
+    struct train_result r;
+    make_result(&r, 4, 3, 2, 0, 2);
+    size_t len = cache_record_size(&r, 1);
+    unsigned char *buf = malloc(2 * len);
+    cache_encode(buf, 7, &r, 1);
+    cache_encode(buf + len, 8, &r, 1);
+    uint32_t old = 1;
+    memcpy(buf + 4, &old, 4);
+    uint64_t payload, h;
+    memcpy(&payload, buf + 40, 8);
+    h = util_mix64(util_hash64(buf + CACHE_HEADER_SIZE, (size_t)payload,
+                               util_hash64(buf, 56, UTIL_HASH_INIT)));
+    memcpy(buf + 56, &h, 8);
+    struct seen s = {0};
+    struct cache_stats st = {0, 0, 0};
+    cache_scan_buffer(buf, 2 * len, collect, &s, &st);
+    ok(s.count == 1 && s.ids[0] == 8 && st.bad == 0 && same_result(&s.res[0], &r, 1),
+       "an old-version record is skipped quietly; the current one is read");
+    seen_free(&s);
+    memcpy(buf + len + CACHE_HEADER_SIZE + 16 + 4, "xxxx", 4);   /* the kind's name */
+    st = (struct cache_stats){0, 0, 0};
+    cache_scan_buffer(buf + len, len, collect, &s, &st);
+    ok(s.count == 0 && st.bad == 1, "a record with an altered description is not used");
+    seen_free(&s);
+    train_result_free(&r);
+    free(buf);
+}
+
 int main(void)
 {
+    test_versions();
     test_ids();
     char tmpl[] = "/tmp/tmsl-cache-XXXXXX";
     char *dir = mkdtemp(tmpl);
