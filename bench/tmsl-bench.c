@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model.h"
 #include "train.h"
 #include "util.h"
 
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
     struct train_spec *sp = xcalloc((size_t)w.runs, sizeof *sp);
     struct train_result *res = xcalloc((size_t)w.runs, sizeof *res);
     for (int r = 0; r < w.runs; r++) {
-        sp[r].kind = TRAIN_RELU;
+        sp[r].kind = &model_relu;
         sp[r].n = w.n;
         sp[r].m = w.m;
         train_recipe_default(&sp[r].recipe);

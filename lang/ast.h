@@ -39,6 +39,7 @@
  *   AST_S_REPEAT      a (count), name/name2 ("keep", "best") or NULL
  *   AST_S_LET         name, a
  *   AST_S_USE         name
+ *   AST_S_DATA        name (the data generator)
  *   AST_S_PLOT        args[] of AST_NAME (figures)
  *   AST_S_TABLE       args[] of AST_NAME (columns)
  *   AST_S_EXPECT      a
@@ -54,7 +55,7 @@ enum ast_kind {
     AST_NUM, AST_NAME, AST_NEG, AST_NOT, AST_BINOP, AST_CALL, AST_SEL, AST_LIST,
     AST_RANGE, AST_PARAM,
     AST_S_MODEL, AST_S_IMPORTANCE, AST_S_SPARSITY, AST_S_DENSITY, AST_S_TRAIN,
-    AST_S_SEED, AST_S_SWEEP, AST_S_UNSWEEP, AST_S_REPEAT, AST_S_LET, AST_S_USE,
+    AST_S_SEED, AST_S_SWEEP, AST_S_UNSWEEP, AST_S_REPEAT, AST_S_LET, AST_S_USE, AST_S_DATA,
     AST_S_PLOT, AST_S_TABLE, AST_S_EXPECT, AST_S_EXPERIMENT, AST_S_UNKNOWN
 };
 

@@ -77,9 +77,14 @@ static int check_per_feature(struct front *f, const struct ast_node *e, const ch
 static void check_model(struct front *f, struct ast_node *s)
 {
     if (s->name) {
-        int k = names_index(names_kinds, s->name);
-        if (k < 0) {
-            check_unknown(f, &s->name_span, "model kind", s->name, names_kinds);
+        const struct model_kind *k = model_find(s->name);
+        if (!k) {
+            const char *names[16];
+            int c = 0;
+            for (; model_kinds[c] && c < 15; c++)
+                names[c] = model_kinds[c]->name;
+            names[c] = NULL;
+            check_unknown(f, &s->name_span, "model kind", s->name, names);
             return;
         }
         f->st.kind = k;
@@ -104,6 +109,22 @@ static void check_model(struct front *f, struct ast_node *s)
             f->st.m = p->a;
         check_remove_axis(&f->st, p->name);
     }
+}
+
+/* data NAME: the generator of the runs that follow (sticky, like model). */
+static void check_data(struct front *f, struct ast_node *s)
+{
+    const struct data_gen *g = data_find(s->name);
+    if (!g) {
+        const char *names[16];
+        int c = 0;
+        for (; data_gens[c] && c < 15; c++)
+            names[c] = data_gens[c]->name;
+        names[c] = NULL;
+        check_unknown(f, &s->name_span, "data generator", s->name, names);
+        return;
+    }
+    f->st.data = g;
 }
 
 static void check_importance(struct front *f, struct ast_node *s)
@@ -840,6 +861,7 @@ void check_stmt(struct front *f, struct ast_node *s)
     case AST_S_REPEAT: check_repeat(f, s); break;
     case AST_S_LET: check_let(f, s); break;
     case AST_S_USE: f->use(f, s); break;
+    case AST_S_DATA: check_data(f, s); break;
     case AST_S_PLOT: check_plot(f, s); break;
     case AST_S_TABLE: check_table(f, s); break;
     case AST_S_EXPECT: check_expect(f, s); break;

@@ -158,6 +158,7 @@ int check_resolve(struct front *f, const struct front_state *st, const double *a
     c.axis_val = axis_val;
     memset(out, 0, sizeof *out);
     out->kind = st->kind;
+    out->data = st->data;
     if (check_resolve_nm(&c, out, why) != 0)
         return -1;
     out->importance = xcalloc((size_t)out->n, sizeof(double));

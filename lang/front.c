@@ -80,7 +80,7 @@ struct front *front_new(struct diag *d, const struct front_options *o)
     struct front *f = xcalloc(1, sizeof *f);
     f->diag = d;
     f->use = front_use;
-    f->st.kind = TRAIN_RELU;
+    f->st.kind = &model_relu;
     f->st.repeat = 1;
     f->st.prefix = xstrdup("");
     f->st.experiment = xstrdup("");
@@ -316,7 +316,9 @@ static void front_show_expr(const struct front *f, FILE *out, const char *label,
 void front_show(const struct front *f, FILE *out)
 {
     const struct front_state *st = &f->st;
-    fprintf(out, "model %s\n", names_kinds[st->kind]);
+    fprintf(out, "model %s\n", st->kind->name);
+    if (st->data)
+        fprintf(out, "data %s\n", st->data->name);
     front_show_expr(f, out, "  n", st->n, "(not set)");
     front_show_expr(f, out, "  m", st->m, "(not set)");
     front_show_expr(f, out, "importance", st->importance, "1");

@@ -12,6 +12,8 @@
 #include "front.h"
 #include "names.h"
 #include "plan.h"
+#include "data.h"
+#include "model.h"
 #include "train.h"
 
 #define FRONT_MAX_RUNS 10000000.0   /* runs in one grid */
@@ -29,7 +31,8 @@ struct front_axis {
 
 /* The sticky settings. Expressions point into arenas kept until front_free. */
 struct front_state {
-    int kind;                         /* enum train_kind */
+    const struct model_kind *kind;
+    const struct data_gen *data;      /* NULL: the kind's default generator */
     const struct ast_node *n, *m;     /* NULL: not set yet */
     const struct ast_node *importance;/* expression in i, or AST_LIST; NULL: 1 */
     const struct ast_node *sparsity;  /* NULL: 0 */
@@ -81,7 +84,9 @@ struct front {
 
 /* One resolved grid point: everything a run needs but its repeat index. */
 struct front_point {
-    int kind, n, m;
+    const struct model_kind *kind;
+    const struct data_gen *data;      /* NULL: the kind's default generator */
+    int n, m;
     double *importance, *density;     /* [n], owned */
     struct train_recipe recipe;
     double init_std;

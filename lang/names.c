@@ -13,9 +13,8 @@
 
 const char *const names_statements[] = {
     "model", "importance", "sparsity", "density", "train", "seed", "sweep", "unsweep",
-    "repeat", "let", "use", "plot", "table", "expect", "experiment", NULL};
+    "repeat", "let", "use", "data", "plot", "table", "expect", "experiment", NULL};
 
-const char *const names_kinds[] = {"linear", "relu", "relu-hidden", NULL};
 
 /* The functions, listed once: the table and the word list (for suggestions
  * and reserved names) are both expanded from this list. */

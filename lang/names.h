@@ -13,7 +13,6 @@
 
 /* A NULL-terminated list of words. */
 extern const char *const names_statements[];
-extern const char *const names_kinds[];      /* index = enum train_kind */
 extern const char *const names_functions[];  /* names of names_function_table */
 
 /* Functions over numbers, applied element by element when their arguments

@@ -68,7 +68,7 @@ static void plan_array(struct sbuf *b, const double *v, int n)
  * change for settings that exist today. */
 static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
 {
-    sbuf_printf(b, "\"kind\":\"%s\",\"n\":%d,\"m\":%d", names_kinds[pt->kind], pt->n, pt->m);
+    sbuf_printf(b, "\"kind\":\"%s\",\"n\":%d,\"m\":%d", pt->kind->name, pt->n, pt->m);
     for (int k = 0; k < PARAMS_COUNT; k++) {
         const struct params_def *p = &params_table[k];
         double v = params_get(p, &pt->recipe);
@@ -89,6 +89,10 @@ static char *plan_settings_json(const struct front_point *pt, int repeat)
     sbuf_init(&b);
     sbuf_puts(&b, "{");
     plan_recipe_text(&b, pt);
+    /* only a non-default generator is named, so that runs of the default
+     * keep the settings (and so the seeds) they have always had */
+    if (pt->data && pt->data != data_find(pt->kind->data))
+        sbuf_printf(&b, ",\"data\":\"%s\"", pt->data->name);
     sbuf_puts(&b, ",\"importance\":");
     plan_array(&b, pt->importance, pt->n);
     sbuf_puts(&b, ",\"density\":");
@@ -127,7 +131,8 @@ static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, i
     r->density = xmalloc((size_t)pt->n * sizeof(double));
     memcpy(r->importance, pt->importance, (size_t)pt->n * sizeof(double));
     memcpy(r->density, pt->density, (size_t)pt->n * sizeof(double));
-    r->spec.kind = (enum train_kind)pt->kind;
+    r->spec.kind = pt->kind;
+    r->spec.data = pt->data ? pt->data : data_find(pt->kind->data);
     r->spec.n = pt->n;
     r->spec.m = pt->m;
     r->spec.recipe = pt->recipe;
@@ -195,7 +200,7 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
             break;
         }
         if (p == 0) {
-            g->kind = (enum train_kind)pt.kind;
+            g->kind = pt.kind;
             g->n = pt.n;
             g->m = pt.m;
         } else if (g->n != pt.n || g->m != pt.m) {
@@ -474,7 +479,7 @@ void plan_print(const struct plan *p, FILE *out)
         fprintf(out, "group %d:", g + 1);
         if (*pg->experiment)
             fprintf(out, " experiment %s,", pg->experiment);
-        fprintf(out, " %s n=%d m=%d,", names_kinds[pg->kind], pg->n, pg->m);
+        fprintf(out, " %s n=%d m=%d,", pg->kind->name, pg->n, pg->m);
         for (int a = 0; a < pg->naxes; a++) {
             char lo[40], hi[40];
             util_fmt_double(lo, sizeof lo, pg->axes[a].values[0]);
@@ -488,7 +493,7 @@ void plan_print(const struct plan *p, FILE *out)
     for (int b = 0; b < p->nbatches; b++) {
         const struct plan_run *r = &p->runs[p->batches[b].runs[0]];
         fprintf(out, "batch %d: %s n=%d m=%d steps=%d batch=%d runs=%d\n", b + 1,
-                names_kinds[r->spec.kind], r->spec.n, r->spec.m, r->spec.recipe.steps,
+                r->spec.kind->name, r->spec.n, r->spec.m, r->spec.recipe.steps,
                 r->spec.recipe.batch, p->batches[b].nruns);
     }
     fprintf(out, "model-steps: %.0f\n", p->model_steps);

@@ -43,7 +43,7 @@ struct plan_group {
     int keep_best;            /* repeat K keep best: outputs read the lowest-loss run */
     double *coords;           /* [npoints * naxes] axis values of each point */
     int *runs;                /* [npoints * nrepeat]: run index of (point p, repeat k) at p*nrepeat+k */
-    enum train_kind kind;
+    const struct model_kind *kind;
     int n, m;
 };
 

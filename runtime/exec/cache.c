@@ -6,8 +6,11 @@
  *  28  i32 fail_step 32  i32 ncurve     36  u32 reason length
  *  40  u64 payload length               48  f64 final loss
  *  56  u64 checksum of bytes 0..55 and the payload
- *  payload: f64 curve_loss[ncurve], f32 W[n*m], f32 b[n],
- *           i32 curve_step[ncurve], reason bytes, zero padding
+ *  payload: f64 curve_loss[ncurve], u32 description length, description
+ *           padded to 4 bytes, f32 params[np], i32 curve_step[ncurve],
+ *           reason bytes, zero padding
+ * The description names the kind and every tensor with its shape, e.g.
+ * "relu W:5x2 b:5x1"; params holds the tensors in that order.
  *
  * Reading never trusts a length before checking it against the bytes left
  * and the checksum; after any bad record the reader looks for the next magic
@@ -22,11 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model.h"
 #include "util.h"
 
 static const unsigned char cache_magic[4] = { 'T', 'M', 'R', '1' };
 
-enum { MAX_DIM = 1 << 20, MAX_CELLS = 1 << 26, MAX_CURVE = 1 << 24, MAX_REASON = 159 };
+enum { MAX_DIM = 1 << 20, MAX_CELLS = 1 << 26, MAX_CURVE = 1 << 24, MAX_REASON = 159,
+       MAX_DESC = 255 };
 
 int cache_parse_id(const char *s, uint64_t *out)
 {
@@ -62,16 +67,40 @@ static size_t reason_len(const struct train_result *r)
     return len > MAX_REASON ? MAX_REASON : len;
 }
 
-static size_t payload_size(int n, int m, int ncurve, size_t rlen)
+/* The self-description of a record of kind k: "KIND NAME:RxC ...". */
+static size_t describe(const struct model_kind *k, int n, int m, char *buf, size_t size)
 {
-    return pad8(8 * (size_t)ncurve + 4 * (size_t)n * (size_t)m + 4 * (size_t)n +
-                4 * (size_t)ncurve + rlen);
+    int len = snprintf(buf, size, "%s", k ? k->name : "?");
+    for (int t = 0; k && t < k->ntensors && len >= 0 && (size_t)len < size; t++) {
+        int r, c;
+        model_shape(k, t, n, m, &r, &c);
+        len += snprintf(buf + len, size - (size_t)len, " %s:%dx%d", k->tensor[t].name, r, c);
+    }
+    return len < 0 || (size_t)len >= size ? 0 : (size_t)len;
+}
+
+static size_t desc_size(size_t dlen)
+{
+    return 4 + ((dlen + 3) & ~(size_t)3);
+}
+
+static size_t payload_size(size_t np, int ncurve, size_t dlen, size_t rlen)
+{
+    return pad8(8 * (size_t)ncurve + desc_size(dlen) + 4 * np + 4 * (size_t)ncurve + rlen);
+}
+
+/* A result without weights (it never trained) is stored with zeros. */
+static size_t result_np(const struct train_result *r)
+{
+    return train_nparams(r);
 }
 
 size_t cache_record_size(const struct train_result *r, int keep_curve)
 {
     int nc = keep_curve ? r->ncurve : 0;
-    return CACHE_HEADER_SIZE + payload_size(r->n, r->m, nc, reason_len(r));
+    char d[MAX_DESC + 1];
+    size_t dlen = describe(r->kind, r->n, r->m, d, sizeof d);
+    return CACHE_HEADER_SIZE + payload_size(result_np(r), nc, dlen, reason_len(r));
 }
 
 static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -89,8 +118,10 @@ static uint64_t record_checksum(const unsigned char *rec, size_t payload)
 size_t cache_encode(unsigned char *buf, uint64_t id, const struct train_result *r, int keep_curve)
 {
     int nc = keep_curve ? r->ncurve : 0;
-    size_t rlen = reason_len(r);
-    size_t payload = payload_size(r->n, r->m, nc, rlen);
+    size_t rlen = reason_len(r), np = result_np(r);
+    char d[MAX_DESC + 1];
+    size_t dlen = describe(r->kind, r->n, r->m, d, sizeof d);
+    size_t payload = payload_size(np, nc, dlen, rlen);
     memset(buf, 0, CACHE_HEADER_SIZE + payload);
     memcpy(buf, cache_magic, 4);
     put32(buf + 4, CACHE_VERSION);
@@ -104,17 +135,16 @@ size_t cache_encode(unsigned char *buf, uint64_t id, const struct train_result *
     put64(buf + 40, payload);
     memcpy(buf + 48, &r->final_loss, 8);
     unsigned char *p = buf + CACHE_HEADER_SIZE;
-    size_t cells = (size_t)r->n * (size_t)r->m;
     if (nc) {
         memcpy(p, r->curve_loss, 8 * (size_t)nc);
         p += 8 * (size_t)nc;
     }
-    if (r->W)
-        memcpy(p, r->W, 4 * cells);
-    p += 4 * cells;
-    if (r->b)
-        memcpy(p, r->b, 4 * (size_t)r->n);
-    p += 4 * (size_t)r->n;
+    put32(p, (uint32_t)dlen);
+    memcpy(p + 4, d, dlen);
+    p += desc_size(dlen);
+    if (r->p)
+        memcpy(p, r->p, 4 * np);
+    p += 4 * np;
     for (int i = 0; i < nc; i++, p += 4)
         put32(p, (uint32_t)r->curve_step[i]);
     memcpy(p, r->fail_reason, rlen);
@@ -182,41 +212,92 @@ int cache_write_segment(const char *dir, int count, const uint64_t *ids,
     return rc;
 }
 
-/* Fill rec from the record at p (len bytes left); 0 when it is whole and valid. */
-static int decode_record(const unsigned char *p, size_t len, struct cache_rec *rec, size_t *size)
+/* The description at q (len bytes left): its kind when it is exactly what
+ * that kind's descriptor says for n, m; *dsize gets its padded size. The
+ * parameter count is the descriptor's, so a record whose tensors do not
+ * match the kind as this build declares it is never used. */
+static const struct model_kind *decode_desc(const unsigned char *q, size_t len, int n, int m,
+                                            size_t *dsize)
 {
-    if (len < CACHE_HEADER_SIZE || memcmp(p, cache_magic, 4) != 0 || get32(p + 4) != CACHE_VERSION)
+    if (len < 4)
+        return NULL;
+    uint32_t dlen = get32(q);
+    if (dlen > MAX_DESC || desc_size(dlen) > len)
+        return NULL;
+    char got[MAX_DESC + 1], want[MAX_DESC + 1], name[MAX_DESC + 1];
+    memcpy(got, q + 4, dlen);
+    got[dlen] = '\0';
+    size_t cut = strcspn(got, " ");
+    memcpy(name, got, cut);
+    name[cut] = '\0';
+    const struct model_kind *k = model_find(name);
+    if (!k || describe(k, n, m, want, sizeof want) != dlen || memcmp(got, want, dlen) != 0)
+        return NULL;
+    *dsize = desc_size(dlen);
+    return k;
+}
+
+/* Header checks: 0 when this is a record of the current format whose
+ * lengths are sane; 1 for a whole record of another format version. */
+static int check_header(const unsigned char *p, size_t len)
+{
+    if (len < CACHE_HEADER_SIZE || memcmp(p, cache_magic, 4) != 0)
         return -1;
+    if (get32(p + 4) != CACHE_VERSION) {
+        uint64_t payload = get64(p + 40);
+        return payload <= len - CACHE_HEADER_SIZE && payload % 8 == 0 &&
+               record_checksum(p, (size_t)payload) == get64(p + 56) ? 1 : -1;
+    }
     int32_t n = (int32_t)get32(p + 16), m = (int32_t)get32(p + 20);
     int32_t nc = (int32_t)get32(p + 32);
     uint32_t rlen = get32(p + 36), flags = get32(p + 24);
-    uint64_t payload = get64(p + 40);
     if (n < 1 || m < 1 || n > MAX_DIM || m > MAX_DIM || (int64_t)n * m > MAX_CELLS ||
         nc < 0 || nc > MAX_CURVE || rlen > MAX_REASON || flags > 1)
         return -1;
-    if (payload != payload_size(n, m, nc, rlen) || payload > len - CACHE_HEADER_SIZE)
+    uint64_t payload = get64(p + 40);
+    if (payload > len - CACHE_HEADER_SIZE || record_checksum(p, (size_t)payload) != get64(p + 56))
         return -1;
-    if (record_checksum(p, (size_t)payload) != get64(p + 56))
+    return 0;
+}
+
+/* Fill rec from the record at p (len bytes left); 0 when it is whole and
+ * valid, 1 when it is a whole record of another version (size set). */
+static int decode_record(const unsigned char *p, size_t len, struct cache_rec *rec, size_t *size)
+{
+    int h = check_header(p, len);
+    *size = CACHE_HEADER_SIZE + (h >= 0 ? (size_t)get64(p + 40) : 0);
+    if (h != 0)
+        return h;
+    int32_t n = (int32_t)get32(p + 16), m = (int32_t)get32(p + 20);
+    int32_t nc = (int32_t)get32(p + 32);
+    uint32_t rlen = get32(p + 36);
+    uint64_t payload = get64(p + 40);
+    const unsigned char *q = p + CACHE_HEADER_SIZE;
+    size_t dsize = 0, before = 8 * (size_t)nc;
+    if (before > payload)
+        return -1;
+    rec->kind = decode_desc(q + before, (size_t)payload - before, n, m, &dsize);
+    if (!rec->kind)
+        return -1;
+    size_t np = model_nparams(rec->kind, n, m);
+    if (payload != payload_size(np, nc, dsize - 4, rlen))
         return -1;
     rec->id = get64(p + 8);
     rec->n = n;
     rec->m = m;
-    rec->failed = (int)flags;
+    rec->failed = (int)get32(p + 24);
     rec->fail_step = (int)(int32_t)get32(p + 28);
     rec->ncurve = nc;
     memcpy(&rec->final_loss, p + 48, 8);
-    const unsigned char *q = p + CACHE_HEADER_SIZE;
     rec->curve_loss = q;
-    q += 8 * (size_t)nc;
-    rec->W = q;
-    q += 4 * (size_t)n * (size_t)m;
-    rec->b = q;
-    q += 4 * (size_t)n;
+    q += before + dsize;
+    rec->p = q;
+    rec->np = np;
+    q += 4 * np;
     rec->curve_step = q;
     q += 4 * (size_t)nc;
     rec->reason = (const char *)q;
     rec->reason_len = rlen;
-    *size = CACHE_HEADER_SIZE + (size_t)payload;
     return 0;
 }
 
@@ -228,7 +309,12 @@ int cache_scan_buffer(const unsigned char *buf, size_t len, cache_visit_fn fn, v
     while (pos + 8 <= len) {
         struct cache_rec rec;
         size_t size;
-        if (decode_record(buf + pos, len - pos, &rec, &size) == 0) {
+        int got = decode_record(buf + pos, len - pos, &rec, &size);
+        if (got == 1) {       /* another format version: not used, not damage */
+            pos += size;
+            continue;
+        }
+        if (got == 0) {
             in_bad = 0;
             if (st)
                 st->records++;
@@ -355,17 +441,15 @@ int cache_scan(const char *dir, cache_visit_fn fn, void *ctx, struct cache_stats
 void cache_rec_to_result(const struct cache_rec *rec, struct train_result *out)
 {
     memset(out, 0, sizeof *out);
-    size_t cells = (size_t)rec->n * (size_t)rec->m;
+    out->kind = rec->kind;
     out->n = rec->n;
     out->m = rec->m;
     out->failed = rec->failed;
     out->fail_step = rec->fail_step;
     memcpy(out->fail_reason, rec->reason, rec->reason_len);
     out->final_loss = rec->final_loss;
-    out->W = xmalloc(4 * cells);
-    memcpy(out->W, rec->W, 4 * cells);
-    out->b = xmalloc(4 * (size_t)rec->n);
-    memcpy(out->b, rec->b, 4 * (size_t)rec->n);
+    out->p = xmalloc(4 * (rec->np ? rec->np : 1));
+    memcpy(out->p, rec->p, 4 * rec->np);
     out->ncurve = rec->ncurve;
     if (rec->ncurve) {
         out->curve_step = xmalloc(sizeof(int) * (size_t)rec->ncurve);

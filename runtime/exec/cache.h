@@ -3,7 +3,10 @@
  * chunk of runs that finished together, so a million-run sweep makes a few
  * hundred files rather than a million. A segment is a sequence of records;
  * each record carries a header (magic, format version, run identity, n, m,
- * lengths) and a checksum over header and payload. Segments appear whole or
+ * lengths) and a checksum over header and payload, and describes its
+ * parameters (model kind, tensor names and shapes), so a record read back
+ * is checked against the kind's descriptor before it is used. Records of
+ * another format version are skipped quietly and their runs retrained. Segments appear whole or
  * not at all (written to a unique temporary name, then renamed), so several
  * processes may add to one directory at once. A record that is corrupt or
  * truncated is counted and skipped, never returned: its run is trained again.
@@ -15,7 +18,7 @@
 #include <stdint.h>
 #include "train.h"
 
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
 #define CACHE_HEADER_SIZE 64
 
 /* One decoded record. The array pointers point into the segment being read
@@ -26,8 +29,9 @@ struct cache_rec {
     int failed, fail_step;
     int ncurve;
     double final_loss;
-    const void *W;            /* float[n*m] */
-    const void *b;            /* float[n] */
+    const struct model_kind *kind;
+    const void *p;            /* float[np]: the kind's tensors in order */
+    size_t np;
     const void *curve_step;   /* int32_t[ncurve] */
     const void *curve_loss;   /* double[ncurve] */
     const char *reason;       /* fail reason, not NUL-terminated */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "exec_int.h"
+#include "model.h"
 #include "util.h"
 
 static void json_string(FILE *fp, const char *str)
@@ -61,6 +62,29 @@ static void json_double_field(FILE *fp, const char *name, const double *v, int n
     fputc(']', fp);
 }
 
+/* Every tensor of the run's kind by name, in the kind's order: a vector
+ * (declared with one column) as a flat array, a matrix as rows, even when
+ * m = 1 makes it a single column. */
+static void json_tensors(FILE *fp, const struct train_result *r)
+{
+    for (int t = 0; r->kind && t < r->kind->ntensors; t++) {
+        int rows, cols;
+        const float *v = train_tensor(r, r->kind->tensor[t].name, &rows, &cols);
+        fprintf(fp, ",\"%s\":", r->kind->tensor[t].name);
+        if (r->kind->tensor[t].cols == MODEL_DIM_1) {
+            json_float_array(fp, v, rows);
+            continue;
+        }
+        fputc('[', fp);
+        for (int i = 0; i < rows; i++) {
+            if (i)
+                fputc(',', fp);
+            json_float_array(fp, v + (size_t)i * cols, cols);
+        }
+        fputc(']', fp);
+    }
+}
+
 /* One run as one JSON object: identity, settings, results, metrics. */
 /* A run whose curve was not kept in memory is written without one. */
 static void json_run(FILE *fp, const struct plan_run *run, const struct train_result *r,
@@ -76,16 +100,9 @@ static void json_run(FILE *fp, const struct plan_run *run, const struct train_re
     }
     fputs(",\"final_loss\":", fp);
     json_number(fp, r->final_loss);
-    fputs(",\"W\":[", fp);
-    for (int i = 0; i < r->n; i++) {
-        if (i)
-            fputc(',', fp);
-        json_float_array(fp, r->W + (size_t)i * r->m, r->m);
-    }
-    fputs("],\"b\":", fp);
-    json_float_array(fp, r->b, r->n);
+    json_tensors(fp, r);
     struct train_metrics mt;
-    if (train_metrics_compute(r->W, r->n, r->m, &mt) == 0) {
+    if (train_metrics_of(r, &mt) == 0) {
         json_double_field(fp, "norms", mt.norm, r->n);
         json_double_field(fp, "superposition", mt.superpos, r->n);
         json_double_field(fp, "dimensionality", mt.dim, r->n);

@@ -10,6 +10,7 @@
 
 #include "exec.h"
 #include "hmap.h"
+#include "model.h"
 #include "util.h"
 
 enum { BLOCK_SIZE = 1 << 20 };
@@ -89,14 +90,13 @@ static struct store_rec *rec_for(struct exec_store *s, uint64_t key)
     return r;
 }
 
-static void rec_fill(struct exec_store *s, struct store_rec *r, int n, int m, int ncurve,
-                     int keep_curve, const char *reason, size_t rlen)
+static void rec_fill(struct exec_store *s, struct store_rec *r, const struct model_kind *k,
+                     int n, int m, int ncurve, int keep_curve, const char *reason, size_t rlen)
 {
-    size_t cells = (size_t)n * (size_t)m;
+    r->kind = k;
     r->n = n;
     r->m = m;
-    r->W = arena_alloc(s, sizeof(float) * cells);
-    r->b = arena_alloc(s, sizeof(float) * (size_t)n);
+    r->p = arena_alloc(s, sizeof(float) * (k ? model_nparams(k, n, m) : 0));
     r->ncurve = keep_curve ? ncurve : 0;
     r->curve_dropped = !keep_curve && ncurve > 0;
     r->curve_step = r->ncurve ? arena_alloc(s, sizeof(int) * (size_t)ncurve) : NULL;
@@ -111,11 +111,11 @@ void store_put_result(struct exec_store *s, uint64_t key, const struct train_res
 {
     struct store_rec *r = rec_for(s, key);
     size_t rlen = res->failed ? strnlen(res->fail_reason, sizeof res->fail_reason) : 0;
-    rec_fill(s, r, res->n, res->m, res->ncurve, keep_curve, res->fail_reason, rlen);
-    if (res->W)
-        memcpy(r->W, res->W, sizeof(float) * (size_t)res->n * (size_t)res->m);
-    if (res->b)
-        memcpy(r->b, res->b, sizeof(float) * (size_t)res->n);
+    rec_fill(s, r, res->kind, res->n, res->m, res->ncurve, keep_curve, res->fail_reason, rlen);
+    if (res->p)
+        memcpy(r->p, res->p, sizeof(float) * train_nparams(res));
+    else
+        memset(r->p, 0, sizeof(float) * train_nparams(res));
     if (r->ncurve) {
         memcpy(r->curve_step, res->curve_step, sizeof(int) * (size_t)r->ncurve);
         memcpy(r->curve_loss, res->curve_loss, sizeof(double) * (size_t)r->ncurve);
@@ -128,9 +128,8 @@ void store_put_result(struct exec_store *s, uint64_t key, const struct train_res
 void store_put_cache(struct exec_store *s, uint64_t key, const struct cache_rec *c, int keep_curve)
 {
     struct store_rec *r = rec_for(s, key);
-    rec_fill(s, r, c->n, c->m, c->ncurve, keep_curve, c->reason, c->reason_len);
-    memcpy(r->W, c->W, sizeof(float) * (size_t)c->n * (size_t)c->m);
-    memcpy(r->b, c->b, sizeof(float) * (size_t)c->n);
+    rec_fill(s, r, c->kind, c->n, c->m, c->ncurve, keep_curve, c->reason, c->reason_len);
+    memcpy(r->p, c->p, sizeof(float) * c->np);
     if (r->ncurve) {
         const unsigned char *st = c->curve_step;
         for (int i = 0; i < r->ncurve; i++) {
@@ -153,8 +152,8 @@ void store_view(const struct store_rec *rec, struct train_result *out)
     out->failed = rec->failed;
     out->fail_step = rec->fail_step;
     snprintf(out->fail_reason, sizeof out->fail_reason, "%s", rec->reason);
-    out->W = rec->W;
-    out->b = rec->b;
+    out->kind = rec->kind;
+    out->p = rec->p;
     out->final_loss = rec->final_loss;
     out->ncurve = rec->ncurve;
     out->curve_step = rec->curve_step;

@@ -1,6 +1,6 @@
 /* runtime/exec/store.h: the executor's in-memory store of finished runs.
  * Internal to the runtime (exec.c, merge.c). A record keeps what outputs
- * read: W, b, the final loss, the failure if any and, only when asked to,
+ * read: the model kind and its parameters, the final loss, the failure if any and, only when asked to,
  * the loss curve; every array lives in a few large blocks, so a million runs
  * of n=2, m=1 cost tens of megabytes, not a million small allocations. */
 #ifndef TMSL_STORE_H
@@ -13,7 +13,8 @@ struct exec_store;
 
 struct store_rec {
     uint64_t key;
-    float *W, *b;
+    const struct model_kind *kind;
+    float *p;                /* the kind's tensors in order */
     int *curve_step;
     double *curve_loss;
     char *reason;            /* NUL-terminated; "" unless failed */

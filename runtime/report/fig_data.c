@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fig_impl.h"
+#include "model.h"
 
 static const char *const fig_metric_names[] = {
     "represented", "superposed", "dedicated", "loss", "frob2", "dims_per_feature",
@@ -27,14 +28,9 @@ int fig_metric_takes_index(int metric)
     return metric >= FM_NORM && metric <= FM_DIM;
 }
 
-const char *fig_kind_name(enum train_kind k)
+const char *fig_kind_name(const struct model_kind *k)
 {
-    switch (k) {
-    case TRAIN_LINEAR: return "linear";
-    case TRAIN_RELU: return "relu";
-    case TRAIN_RELU_HIDDEN: return "relu-hidden";
-    }
-    return "?";
+    return k ? k->name : "?";
 }
 
 int fig_run_usable(const struct fig_env *e, int run)
@@ -42,7 +38,7 @@ int fig_run_usable(const struct fig_env *e, int run)
     if (!e->results)
         return 0;
     const struct train_result *r = &e->results[run];
-    return r->W != NULL && !r->failed;
+    return r->p != NULL && !r->failed;
 }
 
 static double count_features(const struct train_metrics *mt, int metric)
@@ -72,10 +68,10 @@ static double metric_of(const struct train_result *r, const struct train_metrics
         return s;
     case FM_NEGATIVE_BIASES:
         for (int i = 0; i < mt->n; i++)
-            s += r->b[i] < FIG_NEG_BIAS;
+            s += train_tensor(r, "b", NULL, NULL)[i] < FIG_NEG_BIAS;
         return s;
     case FM_NORM: return mt->norm[idx];
-    case FM_BIAS: return r->b[idx];
+    case FM_BIAS: return train_tensor(r, "b", NULL, NULL)[idx];
     case FM_SUPERPOSITION: return mt->superpos[idx];
     case FM_DIM: return mt->dim[idx];
     }
@@ -95,7 +91,7 @@ int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double
         return 0;
     }
     struct train_metrics mt;
-    if (train_metrics_compute(r->W, r->n, r->m, &mt) != 0)
+    if (train_metrics_of(r, &mt) != 0)
         return -1;
     *out = metric_of(r, &mt, metric, idx);
     train_metrics_free(&mt);
@@ -202,7 +198,7 @@ void fig_report_bad(struct fig_env *e, const struct plan_output *o)
             continue;
         const struct train_result *r = &e->results[run];
         char *lab = fig_point_label(e, g, i / g->nrepeat, "=");
-        if (r->W == NULL)
+        if (r->p == NULL)
             diag_report(e->diag, DIAG_WARNING, &o->span, "run %s at %s was not trained; left out",
                         e->plan->runs[run].id, lab);
         else

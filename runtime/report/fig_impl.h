@@ -41,7 +41,7 @@ char *fig_point_label(const struct fig_env *e, const struct plan_group *g, int p
 const char *fig_repeat_words(const struct plan_group *g);
 /* Report every unusable run of the group once, as a warning at the output. */
 void fig_report_bad(struct fig_env *e, const struct plan_output *o);
-const char *fig_kind_name(enum train_kind k);
+const char *fig_kind_name(const struct model_kind *k);
 
 /* Phase diagram cell of one grid point. */
 struct fig_cell {

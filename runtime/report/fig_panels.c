@@ -81,7 +81,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         if (run < 0)
             continue;
         for (int i = 0; i < g->n; i++) {
-            double nv = wnorm(e->results[run].W + i * g->m, g->m), imp = e->plan->runs[run].importance[i];
+            double nv = wnorm(train_dirs(&e->results[run]) + i * g->m, g->m), imp = e->plan->runs[run].importance[i];
             lim = fmax(lim, 1.15 * nv);
             imin = fmin(imin, imp);
             imax = fmax(imax, imp);
@@ -103,7 +103,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         fprintf(dat, "# block %d: point %d (%s), run %s\n# feature  W_i[0]  W_i[1]  importance  norm\n",
                 block, p, lab, e->plan->runs[run].id);
         for (int i = 0; i < g->n; i++) {
-            const float *w = e->results[run].W + i * g->m;
+            const float *w = train_dirs(&e->results[run]) + i * g->m;
             fprintf(dat, "%d ", i);
             gp_num(dat, w[0]);
             fputc(' ', dat);
@@ -147,13 +147,14 @@ static void wtw(struct fig_env *e, const struct plan_group *g, struct gp_files *
         if (run < 0)
             continue;
         const struct train_result *r = &e->results[run];
+        const float *W = train_dirs(r), *bias = train_tensor(r, "b", NULL, NULL);
         fprintf(dat, "# block %d: point %d (%s), run %s: W_i . W_j, row i, column j\n",
                 block, p, lab, e->plan->runs[run].id);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
                 for (int k = 0; k < m; k++)
-                    s += (double)r->W[i * m + k] * r->W[j * m + k];
+                    s += (double)W[i * m + k] * W[j * m + k];
                 if (j)
                     fputc(' ', dat);
                 gp_num(dat, s);
@@ -163,7 +164,7 @@ static void wtw(struct fig_env *e, const struct plan_group *g, struct gp_files *
         fprintf(dat, "\n\n# block %d: point %d bias: feature b_i\n", block + 1, p);
         for (int i = 0; i < n; i++) {
             fprintf(dat, "%d ", i);
-            gp_num(dat, r->b[i]);
+            gp_num(dat, bias[i]);
             fputc('\n', dat);
         }
         fputs("\n\n", dat);
@@ -186,7 +187,7 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
     for (int p = 0; p < g->npoints; p++) {
         int run = shown_run(e, g, p);
         for (int i = 0; run >= 0 && i < n; i++)
-            top = fmax(top, 1.1 * wnorm(e->results[run].W + i * g->m, g->m));
+            top = fmax(top, 1.1 * wnorm(train_dirs(&e->results[run]) + i * g->m, g->m));
     }
     fprintf(gp, "set xrange [-0.5:%d.5]\nset yrange [0:%.3f]\nset palette defined %s\n"
             "set cbrange [0:1]\nset cblabel 'superposition Σ_{j≠i}(Ŵ_i·W_j)^2'\n"
@@ -201,7 +202,7 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
         if (run < 0)
             continue;
         struct train_metrics mt;
-        if (train_metrics_compute(e->results[run].W, n, g->m, &mt) != 0) {
+        if (train_metrics_of(&e->results[run], &mt) != 0) {
             free(lab);
             continue;
         }
@@ -294,15 +295,16 @@ int fig_emit(struct fig_env *e, const struct plan_output *o)
  * of W^TW ('#' > 0.5, '+' > 0.1, '-' < -0.1, '=' < -0.5). */
 static void preview_wtw(const struct train_result *r, FILE *out)
 {
+    const float *W = train_dirs(r), *bias = train_tensor(r, "b", NULL, NULL);
     for (int i = 0; i < r->n && i < 40; i++) {
         fputs("    ", out);
         for (int j = 0; j < r->n && j < 40; j++) {
             double s = 0;
             for (int k = 0; k < r->m; k++)
-                s += (double)r->W[i * r->m + k] * r->W[j * r->m + k];
+                s += (double)W[i * r->m + k] * W[j * r->m + k];
             fputc(s > 0.5 ? '#' : s > 0.1 ? '+' : s < -0.5 ? '=' : s < -0.1 ? '-' : '.', out);
         }
-        fprintf(out, "  b=%+.2f\n", r->b[i]);
+        fprintf(out, "  b=%+.2f\n", bias[i]);
     }
 }
 

@@ -19,20 +19,21 @@ static const long class_rgb[THEORY_NCLASS] = { 0xbbbbbb, 0x3b6fd4, 0xd43b3b };
  * product of the extra feature with the other feature it overlaps most. */
 static void quantities(const struct train_result *r, double q[3])
 {
+    const float *W = train_dirs(r);
     if (r->n == 2) {
-        q[0] = fabs(r->W[0]);
-        q[1] = fabs(r->W[1]);
-        q[2] = (double)r->W[0] * r->W[1];
+        q[0] = fabs(W[0]);
+        q[1] = fabs(W[1]);
+        q[2] = (double)W[0] * W[1];
         return;
     }
-    const float *x = r->W + 2 * r->m;
+    const float *x = W + 2 * r->m;
     double nx = 0, d = 0;
     for (int k = 0; k < r->m; k++)
         nx += (double)x[k] * x[k];
     for (int j = 0; j < 2; j++) {
         double s = 0;
         for (int k = 0; k < r->m; k++)
-            s += (double)x[k] * r->W[j * r->m + k];
+            s += (double)x[k] * W[j * r->m + k];
         if (fabs(s) > fabs(d))
             d = s;
     }

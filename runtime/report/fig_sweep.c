@@ -66,7 +66,7 @@ static void dim_scatter(struct fig_env *e, const struct plan_group *g, FILE *dat
         int k = fig_point_kept(e, g, p, runs);
         for (int j = 0; j < k; j++) {
             struct train_metrics mt;
-            if (train_metrics_compute(e->results[runs[j]].W, g->n, g->m, &mt) != 0)
+            if (train_metrics_of(&e->results[runs[j]], &mt) != 0)
                 continue;
             fprintf(dat, "# point %d run %s\n", p, e->plan->runs[runs[j]].id);
             for (int i = 0; i < g->n; i++) {

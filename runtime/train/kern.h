@@ -6,23 +6,31 @@
  * loss_sum / 2. The trainer multiplies by 1/(batch n) and 2/(batch n) to get
  * the notebook's loss and its gradient; keeping the scale out of the inner
  * loop saves a multiply per element.
- * Every fast kernel has a naive double-precision twin in kern_ref.c that
- * takes the batch as a dense batch x n matrix. */
+ * Every kernel is checked against its model kind's naive double-precision
+ * reference (model.h), which takes the batch as a dense batch x n matrix.
+ * Kernels declare the model kinds and data generators they serve in a
+ * table (kern_table.c); the trainer hands a run only to a kernel that
+ * declares its kind and generator. */
 #ifndef TMSL_KERN_H
 #define TMSL_KERN_H
 #include <stdint.h>
 
+#include "data.h"
+#include "model.h"
 #include "rng.h"
 #include "train.h"
 
-/* One run's parameters as the kernels see them during a step. */
+/* One run's parameters as the kernels see them during a step. W, WT and b
+ * are the tied kinds' views; every kind has p, its flat parameters. */
 struct kern_model {
     enum train_kind kind;
     int n, m;
     const float *W;   /* [n*m] row i = feature i */
-    const float *WT;  /* [m*n] transpose of W, refreshed by the caller */
+    const float *WT;  /* [m*n] transpose of W, refreshed by the tied kernels */
     const float *b;   /* [n] */
     const float *imp; /* [n] importance */
+    const float *p;   /* all parameters, tensors in the kind's order */
+    const struct data_gen *data;
 };
 
 /* Gradient accumulators (caller zeroes them before a step). */
@@ -30,6 +38,7 @@ struct kern_grad {
     float *gW;        /* [n*m] */
     float *gb;        /* [n] */
     double loss_sum;
+    float *gp;        /* gradient of p, same layout */
 };
 
 /* How a run's inputs are drawn. Uniform-density runs below KERN_GEOM_MAX use
@@ -114,10 +123,48 @@ void kern_vx_step(const struct kern_model *md, struct kern_sampler *sp, int batc
 void kern_vx_batch(const struct kern_model *md, const float *X, int batch,
                    struct kern_grad *g);
 
-/* Naive double-precision reference on a dense batch: returns the notebook
- * loss (mean over batch and features) and stores its true gradient. */
-double kern_ref_loss_grad(enum train_kind kind, int n, int m, const double *W,
-                          const double *b, const double *imp, const double *X,
-                          int batch, double *gW, double *gb);
+/* ---- the kernel table (kern_table.c) ---- */
+
+/* One run's kernel state: what the trainer (or a test) hands a kernel. */
+struct kern_run {
+    const struct kern_def *def;
+    struct kern_model md;
+    float *WT;                /* md.WT, writable: tied kernels refresh it */
+    struct kern_sampler *sp;
+    struct kern_grad *g;
+    struct kern_ws ws;
+    struct kern_gws gws;
+};
+
+struct kern_def {
+    const char *name;
+    const char *help;
+    const struct model_kind *const *kinds;  /* served kinds, NULL-terminated */
+    const struct data_gen *const *data;     /* served generators, NULL-terminated */
+    /* the kernel's choice: worth picking for this shape and density */
+    int (*applies)(const struct kern_model *md, const double *density);
+    /* hard limits (NULL: any shape), checked when a kernel is forced */
+    int (*fits)(const struct kern_model *md);
+    void (*init)(struct kern_run *kr);
+    /* one step: draw batch examples from kr->sp, accumulate into kr->g */
+    void (*step)(struct kern_run *kr, int batch);
+    /* the same on explicit inputs X and targets T, batch x n (tests) */
+    void (*batch)(struct kern_run *kr, const float *X, const float *T, int batch);
+    void (*free)(struct kern_run *kr);
+};
+
+/* Every kernel in order of preference, NULL-terminated. */
+extern const struct kern_def *const kern_table[];
+
+const struct kern_def *kern_find(const char *name);
+int kern_serves(const struct kern_def *d, const struct model_kind *k, const struct data_gen *g);
+/* The first declared kernel that applies, or NULL when none serves the
+ * pair. TMSL_KERNEL=NAME forces a kernel that serves the pair and fits the
+ * shape; otherwise it is ignored with a one-line warning on stderr. */
+const struct kern_def *kern_pick(const struct model_kind *k, const struct data_gen *g,
+                                 const struct kern_model *md, const double *density);
+/* The same without the environment: the table's own choice. */
+const struct kern_def *kern_pick_table(const struct model_kind *k, const struct data_gen *g,
+                                       const struct kern_model *md, const double *density);
 
 #endif

@@ -1,4 +1,6 @@
 /* runtime/train/metrics.c: per-feature measures of a trained W, in double.
+ * W is the run's n x m feature-direction matrix: the tied kinds' W itself,
+ * or what the kind's descriptor gives (the untied kind: W1 transposed).
  * With W_i row i of W and W^_i = W_i / max(||W_i||, 1e-6):
  *   norm_i     = ||W_i||
  *   superpos_i = sum_{j != i} (W^_i . W_j)^2
@@ -11,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "model.h"
 #include "train.h"
 #include "util.h"
 
@@ -62,4 +65,34 @@ void train_metrics_free(struct train_metrics *mt)
 {
     free(mt->norm), free(mt->superpos), free(mt->dim);
     mt->norm = mt->superpos = mt->dim = NULL;
+}
+
+int train_metrics_of(const struct train_result *r, struct train_metrics *out)
+{
+    if (!r->kind || !r->p)
+        return train_metrics_compute(NULL, r->n, r->m, out);
+    float *scratch = r->kind->dirs ? xmalloc(sizeof(float) * (size_t)r->n * r->m) : NULL;
+    const float *dirs = model_feature_dirs(r->kind, r->n, r->m, r->p, scratch);
+    int rc = train_metrics_compute(dirs, r->n, r->m, out);
+    free(scratch);
+    return rc;
+}
+
+/* A per-thread buffer keeps the figures' loops free of allocation; one
+ * direction matrix at a time is all they read. */
+const float *train_dirs(const struct train_result *r)
+{
+    static _Thread_local float *buf;
+    static _Thread_local size_t cap;
+    if (!r->kind || !r->p)
+        return NULL;
+    if (!r->kind->dirs)
+        return r->p;
+    size_t need = (size_t)r->n * (size_t)r->m;
+    if (need > cap) {
+        free(buf);
+        buf = xmalloc(sizeof(float) * need);
+        cap = need;
+    }
+    return model_feature_dirs(r->kind, r->n, r->m, r->p, buf);
 }

@@ -22,33 +22,44 @@
 #include "train.h"
 #include "util.h"
 
-const char *train_kind_name(enum train_kind k)
-{
-    switch (k) {
-    case TRAIN_LINEAR: return "linear";
-    case TRAIN_RELU: return "relu";
-    case TRAIN_RELU_HIDDEN: return "relu-hidden";
-    }
-    return "?";
-}
-
 void train_result_free(struct train_result *r)
 {
-    free(r->W), free(r->b), free(r->curve_step), free(r->curve_loss);
+    free(r->p), free(r->curve_step), free(r->curve_loss);
     memset(r, 0, sizeof *r);
 }
 
-/* Parameters and optimizer state, laid out as one vector: W then b. */
+size_t train_nparams(const struct train_result *r)
+{
+    return r->kind ? model_nparams(r->kind, r->n, r->m) : 0;
+}
+
+const float *train_tensor(const struct train_result *r, const char *name, int *rows, int *cols)
+{
+    int t = r->kind && r->p ? model_tensor_index(r->kind, name) : -1, rr = 0, cc = 0;
+    if (t >= 0)
+        model_shape(r->kind, t, r->n, r->m, &rr, &cc);
+    if (rows)
+        *rows = rr;
+    if (cols)
+        *cols = cc;
+    return t >= 0 ? r->p + model_tensor_offset(r->kind, t, r->n, r->m) : NULL;
+}
+
+/* Parameters and optimizer state, laid out as one vector: the kind's
+ * tensors in its order (W then b for the tied kinds). */
 struct train_state {
     int n, m, np;
     float *p, *g, *m1, *m2, *WT, *imp;
 };
 
+/* Tensors are drawn in declaration order from the run's stream, so the
+ * tied kinds draw exactly their n*m normals for W, as they always have. */
 static void state_init(struct train_state *st, const struct train_spec *sp, struct rng *r)
 {
+    const struct model_kind *k = sp->kind;
     st->n = sp->n;
     st->m = sp->m;
-    st->np = sp->n * sp->m + sp->n;
+    st->np = (int)model_nparams(k, sp->n, sp->m);
     st->p = xcalloc((size_t)st->np, sizeof(float));
     st->g = xcalloc((size_t)st->np, sizeof(float));
     st->m1 = xcalloc((size_t)st->np, sizeof(float));
@@ -56,8 +67,13 @@ static void state_init(struct train_state *st, const struct train_spec *sp, stru
     st->WT = xcalloc((size_t)sp->n * sp->m, sizeof(float));
     st->imp = xcalloc((size_t)sp->n, sizeof(float));
     double std = sp->init_std > 0 ? sp->init_std : sqrt(2.0 / (sp->n + sp->m));
-    for (int i = 0; i < sp->n * sp->m; i++)
-        st->p[i] = (float)(std * rng_normal(r));
+    for (int t = 0; t < k->ntensors; t++) {
+        float *q = st->p + model_tensor_offset(k, t, sp->n, sp->m);
+        size_t len = model_tensor_size(k, t, sp->n, sp->m);
+        if (k->tensor[t].init == MODEL_INIT_XAVIER)
+            for (size_t i = 0; i < len; i++)
+                q[i] = (float)(std * rng_normal(r));
+    }
     for (int i = 0; i < sp->n; i++)
         st->imp[i] = (float)sp->importance[i];
 }
@@ -137,6 +153,8 @@ static int spec_invalid(const struct train_spec *sp, struct train_result *out)
         why = "importance and density are required";
     else if (sp->recipe.steps < 0)
         why = "steps must not be negative";
+    else if (!sp->kind)
+        why = "no model kind";
     if (!why)
         return 0;
     out->failed = 1;
@@ -147,6 +165,7 @@ static int spec_invalid(const struct train_spec *sp, struct train_result *out)
 static void result_init(struct train_result *out, const struct train_spec *sp)
 {
     memset(out, 0, sizeof *out);
+    out->kind = sp->kind;
     out->n = sp->n > 0 ? sp->n : 0;
     out->m = sp->m > 0 ? sp->m : 0;
     out->final_loss = NAN;
@@ -159,31 +178,19 @@ struct run_ctx {
     struct train_result *out;
     struct train_state st;
     struct kern_sampler smp;
-    struct kern_ws ws;
-    struct kern_model md;
+    struct kern_run kr;      /* the picked kernel and its buffers */
     struct kern_grad g;
     double tail_sum;
     int tail_n;
-    struct kern_gws gws;
-    int vx;                  /* use the vectorised small-model kernel */
-    int gemm;                /* use the BLAS kernel for large models */
 };
 
 /* Forward/backward of one step; returns the notebook loss. */
 static double run_grad(struct run_ctx *c)
 {
-    const int n = c->st.n, m = c->st.m, batch = c->sp->recipe.batch;
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < m; k++)
-            c->st.WT[(size_t)k * n + i] = c->st.p[(size_t)i * m + k];
+    const int n = c->st.n, batch = c->sp->recipe.batch;
     memset(c->st.g, 0, sizeof(float) * (size_t)c->st.np);
     c->g.loss_sum = 0;
-    if (c->vx)
-        kern_vx_step(&c->md, &c->smp, batch, &c->g);
-    else if (c->gemm)
-        kern_gemm_step(&c->md, &c->smp, batch, &c->gws, &c->g);
-    else
-        kern_step(&c->md, &c->smp, batch, &c->ws, &c->g);
+    c->kr.def->step(&c->kr, batch);
     const float scale = (float)(2.0 / ((double)batch * n));
     for (int i = 0; i < c->st.np; i++)
         c->st.g[i] *= scale;
@@ -255,30 +262,36 @@ static void train_flush_end(unsigned old)
 #endif
 }
 
-static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
-                      struct train_result *out)
+/* The run's kernel view of its parameters, and the kernel that serves it;
+ * 0, or -1 (run failed) when no kernel serves its kind and data. */
+static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
 {
-    result_init(out, sp);
-    if (spec_invalid(sp, out))
-        return;
-    struct run_ctx c = {.sp = sp, .hk = hk, .out = out};
-    const struct train_recipe *rc = &sp->recipe;
-    kern_sampler_init(&c.smp, sp->seed, sp->n, sp->density);
-    state_init(&c.st, sp, &c.smp.rng);
-    kern_ws_init(&c.ws, sp->n, sp->m);
-    c.md = (struct kern_model){sp->kind, sp->n, sp->m, c.st.p, c.st.WT,
-                               c.st.p + (size_t)sp->n * sp->m, c.st.imp};
-    c.g = (struct kern_grad){c.st.g, c.st.g + (size_t)sp->n * sp->m, 0};
-    c.vx = kern_vx_applies(&c.md, sp->density);
-    c.gemm = !c.vx && kern_gemm_applies(&c.md);
-    if (c.gemm)
-        kern_gws_init(&c.gws, sp->n, sp->m);
-    int cap = rc->log_every > 0 ? rc->steps / rc->log_every + 2 : 0;
-    out->curve_step = xcalloc((size_t)cap, sizeof(int));
-    out->curve_loss = xcalloc((size_t)cap, sizeof(double));
+    const struct train_spec *sp = c->sp;
+    int bt = model_tensor_index(sp->kind, "b");
+    size_t boff = bt >= 0 ? model_tensor_offset(sp->kind, bt, sp->n, sp->m) : 0;
+    c->kr.md = (struct kern_model){sp->kind->act, sp->n, sp->m, c->st.p, c->st.WT,
+                                   bt >= 0 ? c->st.p + boff : NULL, c->st.imp, c->st.p, dg};
+    c->g = (struct kern_grad){c->st.g, bt >= 0 ? c->st.g + boff : NULL, 0, c->st.g};
+    c->kr.WT = c->st.WT;
+    c->kr.sp = &c->smp;
+    c->kr.g = &c->g;
+    c->kr.def = kern_pick(sp->kind, dg, &c->kr.md, sp->density);
+    if (c->kr.def) {
+        c->kr.def->init(&c->kr);
+        return 0;
+    }
+    c->out->failed = 1;
+    snprintf(c->out->fail_reason, sizeof c->out->fail_reason,
+             "no kernel serves model %s with data %s", sp->kind->name, dg->name);
+    return -1;
+}
+
+static void run_loop(struct run_ctx *c)
+{
+    const struct train_hooks *hk = c->hk;
     int step, chunk = 0;
-    for (step = 0; step < rc->steps; step++) {
-        if (run_step(&c, step))
+    for (step = 0; step < c->sp->recipe.steps; step++) {
+        if (run_step(c, step))
             break;
         if (hk && hk->steps_done && ++chunk == 256) {
             __atomic_fetch_add(hk->steps_done, (uint64_t)chunk, __ATOMIC_RELAXED);
@@ -287,15 +300,30 @@ static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
     }
     if (hk && hk->steps_done && chunk)
         __atomic_fetch_add(hk->steps_done, (uint64_t)chunk, __ATOMIC_RELAXED);
-    if (!out->failed && c.tail_n > 0)
-        out->final_loss = c.tail_sum / c.tail_n;
-    out->W = xmalloc(sizeof(float) * (size_t)sp->n * sp->m);
-    out->b = xmalloc(sizeof(float) * (size_t)sp->n);
-    memcpy(out->W, c.st.p, sizeof(float) * (size_t)sp->n * sp->m);
-    memcpy(out->b, c.st.p + (size_t)sp->n * sp->m, sizeof(float) * (size_t)sp->n);
-    kern_ws_free(&c.ws);
-    if (c.gemm)
-        kern_gws_free(&c.gws);
+}
+
+static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
+                      struct train_result *out)
+{
+    result_init(out, sp);
+    if (spec_invalid(sp, out))
+        return;
+    struct run_ctx c = {.sp = sp, .hk = hk, .out = out};
+    const struct train_recipe *rc = &sp->recipe;
+    const struct data_gen *dg = sp->data ? sp->data : data_find(sp->kind->data);
+    kern_sampler_init(&c.smp, sp->seed, sp->n, sp->density);
+    state_init(&c.st, sp, &c.smp.rng);
+    int cap = rc->log_every > 0 ? rc->steps / rc->log_every + 2 : 0;
+    out->curve_step = xcalloc((size_t)cap, sizeof(int));
+    out->curve_loss = xcalloc((size_t)cap, sizeof(double));
+    if (run_kernel(&c, dg) == 0) {
+        run_loop(&c);
+        if (!out->failed && c.tail_n > 0)
+            out->final_loss = c.tail_sum / c.tail_n;
+        out->p = xmalloc(sizeof(float) * (size_t)c.st.np);
+        memcpy(out->p, c.st.p, sizeof(float) * (size_t)c.st.np);
+        c.kr.def->free(&c.kr);
+    }
     kern_sampler_free(&c.smp);
     state_free(&c.st);
 }

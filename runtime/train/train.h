@@ -8,9 +8,14 @@
 #ifndef TMSL_TRAIN_H
 #define TMSL_TRAIN_H
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
+/* The tied kinds' variants, which the shared tied kernels branch on; a model
+ * kind itself is a struct model_kind (model.h). */
 enum train_kind { TRAIN_LINEAR, TRAIN_RELU, TRAIN_RELU_HIDDEN };
+struct model_kind;
+struct data_gen;
 enum train_optim { TRAIN_ADAMW, TRAIN_ADAM, TRAIN_SGD };
 enum train_sched { TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE };
 
@@ -32,10 +37,11 @@ struct train_recipe {
 
 /* One run. importance and density point at n values owned by the caller. */
 struct train_spec {
-    enum train_kind kind;
+    const struct model_kind *kind;
+    const struct data_gen *data; /* NULL: the kind's default generator */
     int n, m;
     struct train_recipe recipe;
-    double init_std;         /* <= 0: xavier-normal of this run's n x m matrix */
+    double init_std;         /* <= 0: xavier-normal, std sqrt(2/(n+m)) */
     uint64_t seed;           /* the run's own seed; everything random derives from it */
     const double *importance; /* [n] */
     const double *density;    /* [n] probability that feature i is present (1 - S_i) */
@@ -43,19 +49,29 @@ struct train_spec {
 
 /* What a run produced. All arrays are owned by the result. */
 struct train_result {
+    const struct model_kind *kind;
     int n, m;
     int failed;              /* diverged: NaN/inf loss or weights */
     char fail_reason[160];
     int fail_step;
-    float *W;                /* [n*m], W[i*m + k]: feature i's embedding is row i */
-    float *b;                /* [n] */
+    float *p;                /* every tensor of kind, in its order (train_tensor) */
     double final_loss;       /* mean loss over the last min(100, steps) steps, notebook unit */
     int ncurve;
     int *curve_step;         /* [ncurve] */
     double *curve_loss;      /* [ncurve] loss at that step */
 };
 
-/* Metrics of a trained run, computed from W (see metrics.c). */
+/* Tensor called name of a result (NULL when the kind has none or the result
+ * holds no weights); rows and cols (either may be NULL) get its shape. */
+const float *train_tensor(const struct train_result *r, const char *name, int *rows, int *cols);
+size_t train_nparams(const struct train_result *r);
+/* The n x m feature directions, row i = feature i (NULL without weights):
+ * the tied kinds' W itself; for other kinds a per-thread copy that the next
+ * call on the same thread overwrites. */
+const float *train_dirs(const struct train_result *r);
+
+/* Metrics of a trained run, computed from its n x m feature directions
+ * (W for the tied kinds; see metrics.c). */
 struct train_metrics {
     int n, m;
     double *norm;            /* [n] ||W_i|| */
@@ -85,9 +101,9 @@ int train_batch(const struct train_spec *specs, int count, int threads,
 void train_result_free(struct train_result *r);
 
 int train_metrics_compute(const float *W, int n, int m, struct train_metrics *out);
+/* The same from a result's feature directions; -1 without weights. */
+int train_metrics_of(const struct train_result *r, struct train_metrics *out);
 void train_metrics_free(struct train_metrics *mt);
 
-/* The kind's name, for messages. */
-const char *train_kind_name(enum train_kind k);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "../tap.h"
+#include "model.h"
 #include "util.h"
 
 enum { NREC = 5 };
@@ -17,12 +18,13 @@ static void make_result(struct train_result *r, int n, int m, int ncurve, int fa
     memset(r, 0, sizeof *r);
     r->n = n;
     r->m = m;
-    r->W = malloc(sizeof(float) * (size_t)(n * m));
-    r->b = malloc(sizeof(float) * (size_t)n);
-    for (int i = 0; i < n * m; i++)
-        r->W[i] = (float)(seed * 0.37 + i * 0.011);
+    r->kind = seed % 2 ? &model_untied : &model_relu;
+    r->p = malloc(sizeof(float) * train_nparams(r));
+    float *W = r->p, *b = r->p + train_nparams(r) - (size_t)n;   /* b comes last */
+    for (int i = 0; i < (int)train_nparams(r) - n; i++)
+        W[i] = (float)(seed * 0.37 + i * 0.011);
     for (int i = 0; i < n; i++)
-        r->b[i] = (float)(-seed * 0.5 + i);
+        b[i] = (float)(-seed * 0.5 + i);
     r->final_loss = 0.125 + seed;
     r->ncurve = ncurve;
     r->curve_step = malloc(sizeof(int) * (size_t)(ncurve ? ncurve : 1));
@@ -64,11 +66,16 @@ static void seen_free(struct seen *s)
 
 static int same_result(const struct train_result *a, const struct train_result *b, int curve)
 {
-    if (a->n != b->n || a->m != b->m || a->failed != b->failed || a->final_loss != b->final_loss)
+    if (a->kind != b->kind || a->n != b->n || a->m != b->m || a->failed != b->failed ||
+        a->final_loss != b->final_loss)
         return 0;
-    if (memcmp(a->W, b->W, sizeof(float) * (size_t)(a->n * a->m)) ||
-        memcmp(a->b, b->b, sizeof(float) * (size_t)a->n))
-        return 0;
+    for (int t = 0; t < a->kind->ntensors; t++) {
+        int ra, ca, rb, cb;
+        const float *ta = train_tensor(a, a->kind->tensor[t].name, &ra, &ca);
+        const float *tb = train_tensor(b, a->kind->tensor[t].name, &rb, &cb);
+        if (!ta || !tb || ra != rb || ca != cb || memcmp(ta, tb, sizeof(float) * (size_t)ra * ca))
+            return 0;
+    }
     if (a->failed && (a->fail_step != b->fail_step || strcmp(a->fail_reason, b->fail_reason)))
         return 0;
     if (!curve)
@@ -109,8 +116,41 @@ static void test_ids(void)
     ok(cache_parse_id("0123456789abcdeg", &v) != 0, "reject a non-hex digit");
 }
 
+/* A valid record of another format version is skipped, not counted as
+ * damage; a record whose tensor description was altered is damage. */
+static void test_versions(void)
+{
+    struct train_result r;
+    make_result(&r, 4, 3, 2, 0, 2);
+    size_t len = cache_record_size(&r, 1);
+    unsigned char *buf = malloc(2 * len);
+    cache_encode(buf, 7, &r, 1);
+    cache_encode(buf + len, 8, &r, 1);
+    uint32_t old = 1;
+    memcpy(buf + 4, &old, 4);
+    uint64_t payload, h;
+    memcpy(&payload, buf + 40, 8);
+    h = util_mix64(util_hash64(buf + CACHE_HEADER_SIZE, (size_t)payload,
+                               util_hash64(buf, 56, UTIL_HASH_INIT)));
+    memcpy(buf + 56, &h, 8);
+    struct seen s = {0};
+    struct cache_stats st = {0, 0, 0};
+    cache_scan_buffer(buf, 2 * len, collect, &s, &st);
+    ok(s.count == 1 && s.ids[0] == 8 && st.bad == 0 && same_result(&s.res[0], &r, 1),
+       "an old-version record is skipped quietly; the current one is read");
+    seen_free(&s);
+    memcpy(buf + len + CACHE_HEADER_SIZE + 16 + 4, "xxxx", 4);   /* the kind's name */
+    st = (struct cache_stats){0, 0, 0};
+    cache_scan_buffer(buf + len, len, collect, &s, &st);
+    ok(s.count == 0 && st.bad == 1, "a record with an altered description is not used");
+    seen_free(&s);
+    train_result_free(&r);
+    free(buf);
+}
+
 int main(void)
 {
+    test_versions();
     test_ids();
     char tmpl[] = "/tmp/tmsl-cache-XXXXXX";
     char *dir = mkdtemp(tmpl);

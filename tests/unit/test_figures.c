@@ -15,12 +15,17 @@
 #include "fig_impl.h"
 #include "names.h"
 #include "../tap.h"
+#include "model.h"
 #undef diag /* tap.h's diag() would shadow struct diag; use tap_diag() */
 
 #define MAXR 64
 static struct plan plan;
 static struct plan_run runs[MAXR];
 static struct train_result res[MAXR];
+
+/* The made-up runs' tensors, writable (train_tensor gives const views). */
+static float *res_W(int k) { return (float *)train_tensor(&res[k], "W", NULL, NULL); }
+static float *res_b(int k) { return (float *)train_tensor(&res[k], "b", NULL, NULL); }
 static struct plan_group groups[4];
 static struct plan_axis axes[8];
 static double coords[4][64];
@@ -44,8 +49,8 @@ static int new_run(int n, int m, double dens, const double *imp)
     snprintf(r->id, sizeof r->id, "%016x", 0xabc000 + k);
     res[k].n = n;
     res[k].m = m;
-    res[k].W = xcalloc((size_t)n * m, sizeof(float));
-    res[k].b = xcalloc((size_t)n, sizeof(float));
+    res[k].kind = &model_relu;
+    res[k].p = xcalloc(model_nparams(&model_relu, n, m), sizeof(float));
     res[k].final_loss = 0.01;
     res[k].ncurve = 3;
     res[k].curve_step = xcalloc(3, sizeof(int));
@@ -65,11 +70,11 @@ static void group_intro(void)
     static const double sp[3] = { 0, 0.8, 0.9 };
     axes[0] = (struct plan_axis){ .name = "sparsity", .count = 3, .values = (double *)sp };
     *g = (struct plan_group){ .experiment = "", .naxes = 1, .axes = &axes[0], .npoints = 3, .nrepeat = 1,
-                              .coords = coords[0], .runs = grun[0], .kind = TRAIN_RELU, .n = 5, .m = 2 };
+                              .coords = coords[0], .runs = grun[0], .kind = &model_relu, .n = 5, .m = 2 };
     for (int p = 0; p < 3; p++) {
         coords[0][p] = sp[p];
         int k = grun[0][p] = new_run(5, 2, 1 - sp[p], NULL);
-        float *W = res[k].W, *b = res[k].b;
+        float *W = res_W(k), *b = res_b(k);
         if (p == 0) {
             W[0] = 1, W[3] = 1;
             b[2] = b[3] = b[4] = 0.5f;
@@ -91,19 +96,19 @@ static void group_linear(void)
 {
     struct plan_group *g = &groups[1];
     *g = (struct plan_group){ .experiment = "linear", .naxes = 0, .npoints = 1, .nrepeat = 3, .keep_best = 1,
-                              .coords = coords[1], .runs = grun[1], .kind = TRAIN_LINEAR, .n = 20, .m = 5 };
+                              .coords = coords[1], .runs = grun[1], .kind = &model_linear, .n = 20, .m = 5 };
     double imp[20];
     for (int i = 0; i < 20; i++)
         imp[i] = pow(0.7, i);
     for (int j = 0; j < 3; j++) {
         int k = grun[1][j] = new_run(20, 5, 1.0, imp);
         for (int i = 0; i < 5; i++)
-            res[k].W[i * 5 + i] = 1;
+            res_W(k)[i * 5 + i] = 1;
         for (int i = 5; i < 20; i++)
-            res[k].b[i] = 0.5f;
+            res_b(k)[i] = 0.5f;
         res[k].final_loss = 0.0023232 * (1 + j);
         if (j == 1)
-            res[k].W[0] = 0.2f;   /* worse repeat: feature 0 lost */
+            res_W(k)[0] = 0.2f;   /* worse repeat: feature 0 lost */
         if (j == 2) {
             res[k].failed = 1;
             strcpy(res[k].fail_reason, "loss became NaN");
@@ -120,7 +125,7 @@ static void group_phase(void)
     axes[1] = (struct plan_axis){ .name = "r", .count = 2, .values = (double *)rv };
     axes[2] = (struct plan_axis){ .name = "density", .count = 2, .values = (double *)dv };
     *g = (struct plan_group){ .experiment = "", .naxes = 2, .axes = &axes[1], .npoints = 4, .nrepeat = 3,
-                              .coords = coords[2], .runs = grun[2], .kind = TRAIN_RELU, .n = 2, .m = 1 };
+                              .coords = coords[2], .runs = grun[2], .kind = &model_relu, .n = 2, .m = 1 };
     for (int p = 0; p < 4; p++) {
         double r = rv[p / 2], d = dv[p % 2], imp[2] = { 1, r };
         coords[2][2 * p] = r;
@@ -136,11 +141,11 @@ static void group_phase(void)
                 w1 = 1, w2 = -1;
             else
                 w2 = 1;
-            res[k].W[0] = (j % 2 ? -1 : 1) * w1;
-            res[k].W[1] = (j % 2 ? -1 : 1) * w2;
+            res_W(k)[0] = (j % 2 ? -1 : 1) * w1;
+            res_W(k)[1] = (j % 2 ? -1 : 1) * w2;
             res[k].final_loss = 0.01 * (1 + j);
             if (j == 2)   /* the worst repeat: dropped, so its garbage must not count */
-                res[k].W[0] = res[k].W[1] = 0;
+                res_W(k)[0] = res_W(k)[1] = 0;
         }
     }
 }

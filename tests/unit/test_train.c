@@ -13,7 +13,7 @@
 
 static double imp20[400], dens[64][400];
 
-static struct train_spec spec(enum train_kind kind, int n, int m, int k, uint64_t seed)
+static struct train_spec spec(const struct model_kind *kind, int n, int m, int k, uint64_t seed)
 {
     struct train_spec s = {0};
     s.kind = kind;
@@ -31,14 +31,13 @@ static struct train_spec spec(enum train_kind kind, int n, int m, int k, uint64_
 
 static int same(const struct train_result *a, const struct train_result *b)
 {
-    return a->n == b->n && a->m == b->m &&
-           !memcmp(a->W, b->W, sizeof(float) * (size_t)a->n * a->m) &&
-           !memcmp(a->b, b->b, sizeof(float) * (size_t)a->n) &&
+    return a->kind == b->kind && a->n == b->n && a->m == b->m && a->p && b->p &&
+           !memcmp(a->p, b->p, sizeof(float) * train_nparams(a)) &&
            !memcmp(&a->final_loss, &b->final_loss, sizeof(double));
 }
 
 /* Densities cover both samplers and both kernels. */
-static void test_determinism(enum train_kind kind, int n, int m)
+static void test_determinism(const struct model_kind *kind, int n, int m)
 {
     enum { R = 12 };
     struct train_spec sp[R];
@@ -51,15 +50,15 @@ static void test_determinism(enum train_kind kind, int n, int m)
     for (int k = 0; k < R; k++)
         eq &= same(&one[k], &two[k]);
     ok(f1 == 0 && f2 == 0 && eq, "%s n=%d m=%d: 1 thread and 2 threads bit-identical",
-       train_kind_name(kind), n, m);
+       kind->name, n, m);
     train_batch(&sp[7], 1, 1, NULL, &alone);
     ok(same(&alone, &one[7]), "%s n=%d m=%d: run alone equals run inside a batch",
-       train_kind_name(kind), n, m);
+       kind->name, n, m);
     struct train_spec s2 = sp[7];
     s2.seed++;
     train_batch(&s2, 1, 1, NULL, &other);
     ok(!same(&alone, &other), "%s n=%d m=%d: a different seed gives different weights",
-       train_kind_name(kind), n, m);
+       kind->name, n, m);
     train_result_free(&alone);
     train_result_free(&other);
     for (int k = 0; k < R; k++) {
@@ -73,7 +72,7 @@ static void test_divergence(void)
     struct train_spec sp[3];
     struct train_result res[3];
     for (int k = 0; k < 3; k++)
-        sp[k] = spec(TRAIN_RELU, 20, 5, 0, k + 1);
+        sp[k] = spec(&model_relu, 20, 5, 0, k + 1);
     sp[1].recipe.lr = 1e30;
     sp[1].recipe.optim = TRAIN_SGD;
     int failed = train_batch(sp, 3, 2, NULL, res);
@@ -90,13 +89,13 @@ static void test_divergence(void)
 
 static void test_cancel_and_curve(void)
 {
-    struct train_spec sp = spec(TRAIN_RELU, 5, 2, 0, 3);
+    struct train_spec sp = spec(&model_relu, 5, 2, 0, 3);
     struct train_result res;
     volatile sig_atomic_t cancel = 1;
     uint64_t done = 0;
     struct train_hooks hk = {&cancel, &done};
     ok(train_batch(&sp, 1, 1, &hk, &res) == 1 && !strcmp(res.fail_reason, "cancelled") &&
-           res.W && res.b, "cancel: run stops, marked cancelled, weights still returned");
+           train_tensor(&res, "W", NULL, NULL) && train_tensor(&res, "b", NULL, NULL), "cancel: run stops, marked cancelled, weights still returned");
     train_result_free(&res);
     cancel = 0;
     sp.recipe.steps = 301;
@@ -114,7 +113,7 @@ static void test_cancel_and_curve(void)
     ok(train_batch(&sp, 1, 1, NULL, &res) == 1 && strstr(res.fail_reason, "batch"),
        "bad spec: batch 0 is reported, not crashed on");
     train_result_free(&res);
-    sp = spec(TRAIN_RELU, 0, 2, 0, 3);
+    sp = spec(&model_relu, 0, 2, 0, 3);
     ok(train_batch(&sp, 1, 1, NULL, &res) == 1, "bad spec: n = 0 is reported");
     train_result_free(&res);
 }
@@ -132,11 +131,11 @@ static void test_sampler(double p, int n, int vx)
     struct kern_ws ws;
     kern_sampler_init(&sp, 99, n, d);
     kern_ws_init(&ws, n, 2);
-    struct kern_model md = {TRAIN_LINEAR, n, 2, zero, zero, zero, one};
+    struct kern_model md = {TRAIN_LINEAR, n, 2, zero, zero, zero, one, zero, &data_uniform};
     double sq = 0, sum = 0, count = 0;
     long steps = p < 0.01 ? 2000 : 200;
     for (long s = 0; s < steps; s++) {
-        struct kern_grad g = {gW, gb, 0};
+        struct kern_grad g = {gW, gb, 0, gW};
         memset(gW, 0, sizeof gW);
         memset(gb, 0, sizeof gb);
         if (vx)
@@ -164,12 +163,13 @@ int main(void)
     for (int k = 0; k < 64; k++)
         for (int i = 0; i < 400; i++)
             dens[k][i] = pow(0.001, k / 63.0);
-    test_determinism(TRAIN_RELU, 20, 5);
-    test_determinism(TRAIN_LINEAR, 2, 1);
-    test_determinism(TRAIN_RELU_HIDDEN, 10, 5);
-    test_determinism(TRAIN_RELU, 100, 10);
-    test_determinism(TRAIN_RELU, 100, 24);       /* large-model kernel */
-    test_determinism(TRAIN_RELU_HIDDEN, 64, 32); /* large-model kernel */
+    test_determinism(&model_relu, 20, 5);
+    test_determinism(&model_linear, 2, 1);
+    test_determinism(&model_relu_hidden, 10, 5);
+    test_determinism(&model_relu, 100, 10);
+    test_determinism(&model_relu, 100, 24);       /* large-model kernel */
+    test_determinism(&model_relu_hidden, 64, 32); /* large-model kernel */
+    test_determinism(&model_untied, 10, 5);
     test_divergence();
     test_cancel_and_curve();
     test_sampler(1, 20, 0);

@@ -1,9 +1,11 @@
 /* tests/unit/test_train_kern.c: the trainer's arithmetic.
  * 1. The double-precision reference gradient of every model kind matches
- *    central finite differences (relative error < 1e-6).
- * 2. Every fast kernel matches the reference on random shapes, densities and
- *    batch sizes: loss and gradient within 1e-4 of the largest gradient
- *    entry (float32 arithmetic against double).
+ *    central finite differences on every generator's data (relative error
+ *    < 1e-6).
+ * 2. Every kernel of the table matches the reference of every kind and
+ *    generator it declares, on random shapes, densities and batch sizes:
+ *    loss and gradient within 1e-4 of the largest gradient entry (float32
+ *    arithmetic against double).
  *    The large-model kernel (its AVX-512 blocks where the CPU has them, and
  *    forced onto BLAS) also on multi-block batches, with biases low enough
  *    that the output gradient is sparse, and its dense draw against the
@@ -24,119 +26,135 @@ static double unif(void)
     return (double)(seed >> 11) / 9007199254740992.0;
 }
 
-/* Random batch: element present with probability p, value U[0,1). */
-static void fill_batch(double *X, float *Xf, int batch, int n, double p)
+/* Random batch: element present with probability p, value from the
+ * generator (so exact in float), target from the generator. */
+static void fill_batch(const struct data_gen *dg, double *X, float *Xf, double *T, float *Tf,
+                       int batch, int n, double p)
 {
     for (int j = 0; j < batch * n; j++) {
-        double v = unif() < p ? unif() : 0;
-        X[j] = (double)(float)v;
-        Xf[j] = (float)v;
+        double v = unif() < p ? dg->value(util_mix64(++seed)) : 0;
+        X[j] = v, Xf[j] = (float)v;
+        T[j] = dg->target(v), Tf[j] = (float)T[j];
     }
 }
 
-static void test_fd(enum train_kind kind)
+/* Central finite differences of the kind's reference loss, every parameter. */
+static void test_fd(const struct model_kind *kind, const struct data_gen *dg)
 {
-    const int n = 6, m = 3, batch = 9;
-    double W[18], b[6], imp[6], X[54], gW[18], gb[6], tW[18], tb[6];
-    float Xf[54];
-    for (int j = 0; j < n * m; j++)
-        W[j] = unif() * 2 - 1;
-    for (int i = 0; i < n; i++) {
-        b[i] = unif() * 0.4 - 0.2;
+    enum { N = 6, M = 3, B = 9, NP = 2 * N * M + N };
+    double p[NP], g[NP], t[NP], imp[N], X[B * N], T[B * N];
+    float Xf[B * N], Tf[B * N];
+    int np = (int)model_nparams(kind, N, M);
+    for (int j = 0; j < np; j++)
+        p[j] = unif() * 2 - 1;
+    for (int i = 0; i < N; i++)
         imp[i] = pow(0.8, i);
-    }
-    fill_batch(X, Xf, batch, n, 0.7);
-    kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, gW, gb);
+    fill_batch(dg, X, Xf, T, Tf, B, N, 0.7);
+    kind->ref(kind, N, M, p, imp, X, T, B, g);
     double worst = 0, eps = 1e-6;
-    for (int j = 0; j < n * m + n; j++) {
-        double *q = j < n * m ? &W[j] : &b[j - n * m], keep = *q;
-        *q = keep + eps;
-        double lp = kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, tW, tb);
-        *q = keep - eps;
-        double lm = kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, tW, tb);
-        *q = keep;
-        double fd = (lp - lm) / (2 * eps), an = j < n * m ? gW[j] : gb[j - n * m];
-        double rel = fabs(fd - an) / fmax(1e-4, fabs(fd) + fabs(an));
-        worst = fmax(worst, rel);
+    for (int j = 0; j < np; j++) {
+        double keep = p[j];
+        p[j] = keep + eps;
+        double lp = kind->ref(kind, N, M, p, imp, X, T, B, t);
+        p[j] = keep - eps;
+        double lm = kind->ref(kind, N, M, p, imp, X, T, B, t);
+        p[j] = keep;
+        double fd = (lp - lm) / (2 * eps);
+        worst = fmax(worst, fabs(fd - g[j]) / fmax(1e-4, fabs(fd) + fabs(g[j])));
     }
-    ok(worst < 1e-6, "%s: reference gradient matches finite differences (worst rel %.2g)",
-       train_kind_name(kind), worst);
+    ok(np <= NP && worst < 1e-6, "%s, %s data: reference gradient matches finite differences "
+       "(worst rel %.2g)", kind->name, dg->name, worst);
 }
 
 /* Added to every bias in kernel_err (negative: most ReLUs off). */
 static double bias_shift;
 
-/* Compare one fast kernel (vx = 1: vectorised, 0: general, 2: large-model,
- * 3: large-model forced onto BLAS) to the reference. */
-static double kernel_err(enum train_kind kind, int n, int m, int batch, double p, int vx)
+/* Run one kernel through its table entry (def NULL: the large-model kernel
+ * forced onto BLAS) on an explicit batch; returns its error against the
+ * kind's reference, relative to the largest gradient entry. */
+static double kernel_err(const struct kern_def *def, const struct model_kind *kind,
+                         const struct data_gen *dg, int n, int m, int batch, double dens)
 {
-    double *W = xmalloc(sizeof(double) * n * m), *b = xmalloc(sizeof(double) * n);
-    double *imp = xmalloc(sizeof(double) * n), *X = xmalloc(sizeof(double) * batch * n);
-    double *gW = xmalloc(sizeof(double) * n * m), *gb = xmalloc(sizeof(double) * n);
-    float *Wf = xmalloc(sizeof(float) * n * m), *WT = xmalloc(sizeof(float) * n * m);
-    float *bf = xmalloc(sizeof(float) * n), *impf = xmalloc(sizeof(float) * n);
-    float *Xf = xmalloc(sizeof(float) * batch * n);
-    float *fgW = xcalloc((size_t)n * m, sizeof(float)), *fgb = xcalloc((size_t)n, sizeof(float));
-    for (int j = 0; j < n * m; j++)
-        W[j] = Wf[j] = (float)(unif() * 2 - 1);
+    size_t np = model_nparams(kind, n, m), bn = (size_t)batch * n;
+    int bt = model_tensor_index(kind, "b");
+    size_t boff = bt >= 0 ? model_tensor_offset(kind, bt, n, m) : 0;
+    double *p = xmalloc(sizeof(double) * np), *g = xmalloc(sizeof(double) * np);
+    double *imp = xmalloc(sizeof(double) * n), *X = xmalloc(sizeof(double) * bn);
+    double *T = xmalloc(sizeof(double) * bn);
+    float *pf = xmalloc(sizeof(float) * np), *gf = xcalloc(np, sizeof(float));
+    float *WT = xmalloc(sizeof(float) * n * m), *impf = xmalloc(sizeof(float) * n);
+    float *Xf = xmalloc(sizeof(float) * bn), *Tf = xmalloc(sizeof(float) * bn);
+    for (size_t j = 0; j < np; j++)
+        p[j] = pf[j] = (float)(unif() * 2 - 1);
+    for (int i = 0; i < n && bt >= 0; i++)
+        p[boff + i] = pf[boff + i] = (float)(unif() * 0.6 - 0.3 + bias_shift);
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < m; k++)
-            WT[k * n + i] = Wf[i * m + k];
-    for (int i = 0; i < n; i++) {
-        b[i] = bf[i] = (float)(unif() * 0.6 - 0.3 + bias_shift);
         imp[i] = impf[i] = (float)pow(0.9, i);
+    fill_batch(dg, X, Xf, T, Tf, batch, n, dens);
+    double loss = kind->ref(kind, n, m, p, imp, X, T, batch, g);
+    struct kern_grad kg = {gf, bt >= 0 ? gf + boff : NULL, 0, gf};
+    struct kern_run kr = {.def = def, .WT = WT, .g = &kg};
+    kr.md = (struct kern_model){kind->act, n, m, pf, WT, bt >= 0 ? pf + boff : NULL, impf, pf, dg};
+    if (def) {
+        def->init(&kr);
+        def->batch(&kr, Xf, Tf, batch);
+        def->free(&kr);
+    } else {
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < m; k++)
+                WT[k * n + i] = pf[i * m + k];
+        kern_gws_init_mode(&kr.gws, n, m, 0);
+        kern_gemm_batch(&kr.md, Xf, batch, &kr.gws, &kg);
+        kern_gws_free(&kr.gws);
     }
-    fill_batch(X, Xf, batch, n, p);
-    double loss = kern_ref_loss_grad(kind, n, m, W, b, imp, X, batch, gW, gb);
-    struct kern_model md = {kind, n, m, Wf, WT, bf, impf};
-    struct kern_grad g = {fgW, fgb, 0};
-    struct kern_ws ws;
-    kern_ws_init(&ws, n, m);
-    if (vx >= 2) {
-        struct kern_gws gws;
-        kern_gws_init_mode(&gws, n, m, vx == 2 ? -1 : 0);
-        kern_gemm_batch(&md, Xf, batch, &gws, &g);
-        kern_gws_free(&gws);
-    } else if (vx)
-        kern_vx_batch(&md, Xf, batch, &g);
-    else
-        kern_batch(&md, Xf, batch, &ws, &g);
-    kern_ws_free(&ws);
     double scale = 2.0 / ((double)batch * n), big = 1e-3, err;
-    for (int j = 0; j < n * m; j++)
-        big = fmax(big, fabs(gW[j]));
-    err = fabs(g.loss_sum / ((double)batch * n) - loss) / fmax(loss, 1e-3);
-    for (int j = 0; j < n * m; j++)
-        err = fmax(err, fabs(fgW[j] * scale - gW[j]) / big);
-    for (int i = 0; i < n; i++)
-        err = fmax(err, fabs(fgb[i] * scale - gb[i]) / big);
-    free(W), free(b), free(imp), free(X), free(gW), free(gb), free(Wf), free(WT);
-    free(bf), free(impf), free(Xf), free(fgW), free(fgb);
+    for (size_t j = 0; j < np; j++)
+        big = fmax(big, fabs(g[j]));
+    err = fabs(kg.loss_sum / ((double)batch * n) - loss) / fmax(loss, 1e-3);
+    for (size_t j = 0; j < np; j++)
+        err = fmax(err, fabs(gf[j] * scale - g[j]) / big);
+    free(p), free(g), free(imp), free(X), free(T), free(pf), free(gf), free(WT), free(impf);
+    free(Xf), free(Tf);
     return err;
 }
 
-static void test_kernels(void)
+/* Every kernel of the table, on every kind and generator it declares,
+ * against the reference on random shapes, densities and batch sizes. */
+static void test_kernel_pairs(const struct kern_def *def)
 {
     static const int shapes[][2] = {{2, 1}, {3, 2}, {5, 2}, {20, 5}, {33, 7}, {64, 16}, {100, 9}};
     static const double dens[] = {1, 0.3, 0.05, 0.001};
     static const int batches[] = {1, 37, 64};
-    for (int kind = 0; kind < 3; kind++)
-        for (int vx = 0; vx < 4; vx++) {
+    for (int k = 0; model_kinds[k]; k++)
+        for (int d = 0; data_gens[d]; d++) {
+            if (!kern_serves(def, model_kinds[k], data_gens[d]))
+                continue;
             double worst = 0;
             int cases = 0;
             for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-                int n = shapes[s][0], m = shapes[s][1];
-                if (vx && (n > KERN_VX_MAXN || n * m > 1024))
+                struct kern_model md = {.n = shapes[s][0], .m = shapes[s][1]};
+                if (def->fits && !def->fits(&md))
                     continue;
-                for (int d = 0; d < 4; d++)
+                for (int di = 0; di < 4; di++)
                     for (int bi = 0; bi < 3; bi++, cases++)
-                        worst = fmax(worst, kernel_err(kind, n, m, batches[bi], dens[d], vx));
+                        worst = fmax(worst, kernel_err(def, model_kinds[k], data_gens[d], md.n,
+                                                       md.m, batches[bi], dens[di]));
             }
-            static const char *const name[] = {"general", "vectorised", "large-model",
-                                               "large-model (BLAS)"};
-            ok(worst < 1e-4, "%s kernel, %s: matches reference on %d cases (worst %.2g)",
-               name[vx], train_kind_name(kind), cases, worst);
+            ok(cases > 0 && worst < 1e-4, "kernel %s, %s, %s data: matches reference on %d "
+               "cases (worst %.2g)", def->name, model_kinds[k]->name, data_gens[d]->name, cases,
+               worst);
         }
+}
+
+static void test_kernels(void)
+{
+    for (int i = 0; kern_table[i]; i++)
+        test_kernel_pairs(kern_table[i]);
+    double worst = 0;
+    for (int k = 0; k < 3; k++)
+        worst = fmax(worst, kernel_err(NULL, model_kinds[k], &data_uniform, 33, 7, 37, 0.3));
+    ok(worst < 1e-4, "large-model kernel forced onto BLAS, tied kinds: matches reference "
+       "(worst %.2g)", worst);
 }
 
 /* The large-model kernel on blocks of several rows (batch 300), large
@@ -148,6 +166,7 @@ static void test_gemm_large(void)
     static const double dens[] = {1, 0.3, 0.15, 0.06, 0.01, 0.001};
     static const double shift[] = {0, -2};
     static const int shapes[][2] = {{150, 30}, {90, 40}};
+    const struct kern_def *gemm = kern_find("gemm");
     for (int kind = 0; kind < 3; kind++)
         for (int blas = 0; blas < 2; blas++) {
             double worst = 0;
@@ -155,13 +174,14 @@ static void test_gemm_large(void)
                 for (int h = 0; h < 2; h++)
                     for (int d = 0; d < 6; d++) {
                         bias_shift = shift[h];
-                        worst = fmax(worst, kernel_err(kind, shapes[s][0], shapes[s][1], 300,
-                                                       dens[d], 2 + blas));
+                        worst = fmax(worst, kernel_err(blas ? NULL : gemm, model_kinds[kind],
+                                                       &data_uniform, shapes[s][0],
+                                                       shapes[s][1], 300, dens[d]));
                     }
             bias_shift = 0;
-            ok(worst < 1e-4, "large-model kernel%s, %s, n=150 m=30 and n=90 m=40, batch 300: "
-               "matches reference (worst %.2g)", blas ? " (BLAS)" : "", train_kind_name(kind),
-               worst);
+            ok(gemm && worst < 1e-4, "large-model kernel%s, %s, n=150 m=30 and n=90 m=40, "
+               "batch 300: matches reference (worst %.2g)", blas ? " (BLAS)" : "",
+               model_kinds[kind]->name, worst);
         }
 }
 
@@ -198,8 +218,8 @@ static void test_gemm_step(double p)
             else
                 same &= x[i] == 0;
     }
-    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp};
-    struct kern_grad g1 = {gW1, gb1, 0}, g2 = {gW2, gb2, 0};
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform};
+    struct kern_grad g1 = {gW1, gb1, 0, gW1}, g2 = {gW2, gb2, 0, gW2};
     memset(gW1, 0, sizeof gW1), memset(gW2, 0, sizeof gW2);
     memset(gb1, 0, sizeof gb1), memset(gb2, 0, sizeof gb2);
     struct kern_ws ws;
@@ -265,9 +285,9 @@ static void test_metrics(void)
 
 int main(void)
 {
-    test_fd(TRAIN_LINEAR);
-    test_fd(TRAIN_RELU);
-    test_fd(TRAIN_RELU_HIDDEN);
+    for (int k = 0; model_kinds[k]; k++)
+        for (int d = 0; data_gens[d]; d++)
+            test_fd(model_kinds[k], data_gens[d]);
     test_kernels();
     test_gemm_large();
     test_gemm_step(1);
