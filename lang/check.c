@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "front_int.h"
+#include "kern.h"
 #include "parse.h"
 #include "util.h"
 
@@ -122,6 +123,11 @@ static void check_data(struct front *f, struct ast_node *s)
             names[c] = data_gens[c]->name;
         names[c] = NULL;
         check_unknown(f, &s->name_span, "data generator", s->name, names);
+        return;
+    }
+    if (!kern_any_serves(f->st.kind, g)) {
+        diag_error(f->diag, &s->name_span, "model '%s' cannot train on data '%s'",
+                   f->st.kind->name, g->name);
         return;
     }
     f->st.data = g;

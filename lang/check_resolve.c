@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "front_int.h"
+#include "kern.h"
 #include "util.h"
 
 void front_point_free(struct front_point *p)
@@ -159,6 +160,12 @@ int check_resolve(struct front *f, const struct front_state *st, const double *a
     memset(out, 0, sizeof *out);
     out->kind = st->kind;
     out->data = st->data;
+    const struct data_gen *g = st->data ? st->data : data_find(st->kind->data);
+    if (!kern_any_serves(st->kind, g)) {
+        diag_error(f->diag, why, "model '%s' cannot train on data '%s'; write 'data %s;'",
+                   st->kind->name, g->name, st->kind->data);
+        return -1;
+    }
     if (check_resolve_nm(&c, out, why) != 0)
         return -1;
     out->importance = xcalloc((size_t)out->n, sizeof(double));

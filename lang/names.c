@@ -11,9 +11,31 @@
 #include "names.h"
 #include "util.h"
 
-const char *const names_statements[] = {
-    "model", "importance", "sparsity", "density", "train", "seed", "sweep", "unsweep",
-    "repeat", "let", "use", "data", "plot", "table", "expect", "experiment", NULL};
+/* The statements, listed once: the help table and the word list (for
+ * suggestions and reserved names) both expand from this list. */
+#define NAMES_STATEMENT_LIST(X)                                                        \
+    X(model, "model KIND n=N m=M;", "the model kind and shape")                        \
+    X(importance, "importance EXPR;", "per-feature importance, in i, or a list")       \
+    X(sparsity, "sparsity EXPR;", "probability a feature is zero, may use i")          \
+    X(density, "density EXPR;", "1 - sparsity")                                        \
+    X(train, "train NAME=VALUE ...;", "training parameters")                           \
+    X(seed, "seed N;", "master seed")                                                  \
+    X(sweep, "sweep NAME RANGE;", "a sweep axis: a..b lin|log K, or a list")           \
+    X(unsweep, "unsweep [NAME];", "remove one sweep axis, or all")                     \
+    X(repeat, "repeat K [keep best];", "K seeds per grid point")                       \
+    X(let, "let NAME = EXPR;", "a variable")                                           \
+    X(use, "use NAME;", "load NAME.tmsl from the search path")                         \
+    X(data, "data NAME;", "the data generator")                                        \
+    X(plot, "plot FIG, ...;", "figures")                                               \
+    X(table, "table [COL, ...];", "a table of per-point metrics")                      \
+    X(expect, "expect COND;", "a claim checked on the results")                        \
+    X(experiment, "experiment NAME { ... }", "a scope whose outputs are named NAME-...")
+
+#define NAMES_STMT_ENTRY(w, syntax, help) {#w, syntax, help},
+#define NAMES_STMT_WORD(w, syntax, help) #w,
+const struct names_statement names_statement_table[] = {
+    NAMES_STATEMENT_LIST(NAMES_STMT_ENTRY) {NULL, NULL, NULL}};
+const char *const names_statements[] = {NAMES_STATEMENT_LIST(NAMES_STMT_WORD) NULL};
 
 
 /* The functions, listed once: the table and the word list (for suggestions

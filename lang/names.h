@@ -12,7 +12,13 @@
 #include "params.h"
 
 /* A NULL-terminated list of words. */
-extern const char *const names_statements[];
+extern const char *const names_statements[];   /* names of names_statement_table */
+struct names_statement {
+    const char *name;
+    const char *syntax;
+    const char *help;
+};
+extern const struct names_statement names_statement_table[]; /* terminated by name == NULL */
 extern const char *const names_functions[];  /* names of names_function_table */
 
 /* Functions over numbers, applied element by element when their arguments

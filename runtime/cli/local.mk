@@ -1,2 +1,3 @@
 # runtime/cli/local.mk: the top layer: the command line and the REPL.
-tmsl_SOURCES += runtime/cli/main.c runtime/cli/repl.c runtime/cli/repl.h
+tmsl_SOURCES += runtime/cli/main.c runtime/cli/repl.c runtime/cli/repl.h \
+	runtime/cli/listing.c runtime/cli/listing.h

@@ -20,6 +20,7 @@
 #include "exec.h"
 #include "figures.h"
 #include "front.h"
+#include "listing.h"
 #include "repl.h"
 #include "shard.h"
 #include "util.h"
@@ -33,7 +34,7 @@ struct cli {
     const char **over_name, **over_value;
     int nover;
     const char *outdir;
-    int dry_run, interactive, merge, have_shard;
+    int dry_run, interactive, merge, have_shard, list;
     char **files;
     int nfiles;
 };
@@ -63,6 +64,8 @@ static void usage(FILE *fp)
           "                       seconds of training (default 2; 0: every round)\n"
           "  -q, --quiet          no progress or notes on stderr\n"
           "  -i, --interactive    run the files, then stay in an interactive session\n"
+          "      --list [WHAT]    list the names tmsl knows: statements, settings, params,\n"
+          "                       kinds, data, figures, metrics or functions (default all)\n"
           "  -h, --help           show this help\n"
           "  -V, --version        show the version\n\n"
           "Finished runs are kept in DIR/runs: running a script again trains only\n"
@@ -126,7 +129,7 @@ static int parse_format(const char *s, int *out)
 }
 
 enum { OPT_SEED = 256, OPT_FORMAT, OPT_NO_RENDER, OPT_FAIL_FAST, OPT_FORCE, OPT_SHARD,
-       OPT_SAVE_EVERY };
+       OPT_SAVE_EVERY, OPT_LIST };
 
 static int parse_save_every(struct cli *c, const char *s)
 {
@@ -137,6 +140,69 @@ static int parse_save_every(struct cli *c, const char *s)
         return usage_error("--save-every expects seconds from 0 to 86400, got '%s'", s);
     c->eo.save_every = v;
     return 0;
+}
+
+static int parse_seed(struct cli *c, const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return usage_error("--seed expects a non-negative integer, got '%s'", s);
+    c->fo.have_seed = 1;
+    c->fo.seed = v;
+    return 0;
+}
+
+/* The value options; -1 to continue, else an exit status. */
+static int parse_valued(struct cli *c, int ch, const char *arg)
+{
+    long v;
+    switch (ch) {
+    case 'o': c->outdir = arg; return -1;
+    case 'D': return add_override(c, (char *)arg) ? 2 : -1;
+    case 'j':
+        if (parse_long(arg, 1, 1024, &v))
+            return usage_error("-j expects a thread count from 1 to 1024, got '%s'", arg);
+        c->eo.threads = (int)v;
+        return -1;
+    case OPT_SEED: return parse_seed(c, arg) ? 2 : -1;
+    case OPT_FORMAT:
+        if (parse_format(arg, &c->eo.table_format))
+            return usage_error("--format expects text, csv or jsonl, got '%s'", arg);
+        return -1;
+    case OPT_SHARD:
+        if (shard_parse(arg, &c->eo.shard_index, &c->eo.shard_count))
+            return usage_error("--shard expects I/N with 1 <= I <= N, got '%s'", arg);
+        c->have_shard = 1;
+        return -1;
+    default: return parse_save_every(c, arg) ? 2 : -1;
+    }
+}
+
+/* One option; -1 to continue, else an exit status. */
+static int parse_opt(struct cli *c, int ch, char **argv)
+{
+    switch (ch) {
+    case 'n': c->dry_run = 1; return -1;
+    case OPT_NO_RENDER: c->eo.render = 0; return -1;
+    case OPT_FAIL_FAST: c->eo.fail_fast = 1; return -1;
+    case OPT_FORCE: c->eo.force = 1; return -1;
+    case OPT_LIST: c->list = 1; return -1;
+    case 'q': c->eo.quiet = 1; return -1;
+    case 'i': c->interactive = 1; return -1;
+    case 'h': usage(stdout); return 0;
+    case 'V': printf("tmsl %s\n", PACKAGE_VERSION); return 0;
+    case 'o': case 'D': case 'j': case OPT_SEED: case OPT_FORMAT: case OPT_SHARD:
+    case OPT_SAVE_EVERY:
+        return parse_valued(c, ch, optarg);
+    default:
+        if (optopt > 0 && optopt < 256 && strchr("oDj", optopt))
+            return usage_error("option '-%s' needs a value", (char[]){ (char)optopt, 0 });
+        if (optopt >= 256)
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
 }
 
 /* Returns -1 to continue, else an exit status. */
@@ -150,62 +216,19 @@ static int parse_args(struct cli *c, int argc, char **argv)
         { "fail-fast", no_argument, NULL, OPT_FAIL_FAST }, { "quiet", no_argument, NULL, 'q' },
         { "force", no_argument, NULL, OPT_FORCE }, { "shard", required_argument, NULL, OPT_SHARD },
         { "save-every", required_argument, NULL, OPT_SAVE_EVERY },
+        { "list", no_argument, NULL, OPT_LIST },
         { "interactive", no_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
     };
-    long v;
     int ch;
     opterr = 0;
     /* Scripts stop option parsing (options after them are theirs to ignore);
      * merge takes -o OUT after its directories too. */
     const char *shorts = c->merge ? "o:D:j:nqihV" : "+o:D:j:nqihV";
     while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        switch (ch) {
-        case 'o': c->outdir = optarg; break;
-        case 'D': if (add_override(c, optarg)) return 2; break;
-        case 'j':
-            if (parse_long(optarg, 1, 1024, &v))
-                return usage_error("-j expects a thread count from 1 to 1024, got '%s'", optarg);
-            c->eo.threads = (int)v;
-            break;
-        case OPT_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
-                return usage_error("--seed expects a non-negative integer, got '%s'", optarg);
-            c->fo.have_seed = 1;
-            c->fo.seed = s;
-            break;
-        }
-        case 'n': c->dry_run = 1; break;
-        case OPT_FORMAT:
-            if (parse_format(optarg, &c->eo.table_format))
-                return usage_error("--format expects text, csv or jsonl, got '%s'", optarg);
-            break;
-        case OPT_NO_RENDER: c->eo.render = 0; break;
-        case OPT_FAIL_FAST: c->eo.fail_fast = 1; break;
-        case OPT_FORCE: c->eo.force = 1; break;
-        case OPT_SHARD:
-            if (shard_parse(optarg, &c->eo.shard_index, &c->eo.shard_count))
-                return usage_error("--shard expects I/N with 1 <= I <= N, got '%s'", optarg);
-            c->have_shard = 1;
-            break;
-        case OPT_SAVE_EVERY:
-            if (parse_save_every(c, optarg))
-                return 2;
-            break;
-        case 'q': c->eo.quiet = 1; break;
-        case 'i': c->interactive = 1; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("tmsl %s\n", PACKAGE_VERSION); return 0;
-        default:
-            if (optopt > 0 && optopt < 256 && strchr("oDj", optopt))
-                return usage_error("option '-%s' needs a value", (char[]){ (char)optopt, 0 });
-            if (optopt >= 256)
-                return usage_error("option '%s' needs a value", argv[optind - 1]);
-            return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
+        int status = parse_opt(c, ch, argv);
+        if (status >= 0)
+            return status;
     }
     c->files = argv + optind;
     c->nfiles = argc - optind;
@@ -365,7 +388,8 @@ static int merge_main(struct cli *c, const char *xdir)
     return status;
 }
 
-static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
+/* Defaults that depend on the machine or on being rank 0. */
+static void cli_defaults(struct cli *c, int rank, int nranks)
 {
     c->eo.rank = rank;
     c->eo.nranks = nranks;
@@ -376,32 +400,24 @@ static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
     c->eo.save_every = 2;
     c->eo.out = stdout;
     c->eo.msg = stderr;
-    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
-        c->merge = 1;
-        argc--;
-        argv++;
-    }
-    int status = parse_args(c, argc, argv);
-    if (status >= 0)
-        return status;
-    if (rank != 0)
-        c->eo.quiet = 1;
-    if (c->merge || nranks > 1)
-        c->eo.shard_count = 0;   /* ranks split plans on their own */
-    if (c->merge) {
-        if ((status = check_merge_args(c)) != 0)
-            return status;
-        char *xdir = exe_dir();
-        status = merge_main(c, xdir);
-        free(xdir);
-        return status;
-    }
-    if (nranks <= 1 && (status = slurm_defaults(c)) != 0)
-        return status;
+}
+
+/* `tmsl --list [WHAT]`: the catalogues, for people and for the docs test. */
+static int list_main(const struct cli *c)
+{
+    const char *what = c->nfiles > 0 ? c->files[0] : NULL;
+    if (listing_print(stdout, what) == 0)
+        return 0;
+    return usage_error("--list knows statements, settings, params, kinds, data, figures, "
+                       "metrics and functions, not '%s'", what);
+}
+
+/* The scripts, then the REPL when there are none (or with -i). */
+static int script_main(struct cli *c, int rank)
+{
     static char stdin_name[] = "-";
     static char *stdin_files[] = { stdin_name };
-    int tty = isatty(STDIN_FILENO);
-    if (c->nfiles == 0 && !tty) {
+    if (c->nfiles == 0 && !isatty(STDIN_FILENO)) {
         c->files = stdin_files;
         c->nfiles = 1;
     }
@@ -416,7 +432,7 @@ static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
     struct front *f = front_new(d, &c->fo);
     struct exec_store *s = exec_store_new();
     exec_install_sigint();
-    status = c->nfiles > 0 ? run_files(c, f, d, s) : 0;
+    int status = c->nfiles > 0 ? run_files(c, f, d, s) : 0;
     if ((c->nfiles == 0 || c->interactive) && status != 130 && !c->dry_run && c->eo.nranks <= 1) {
         c->eo.outdir = c->outdir ? c->outdir : "out/repl";
         c->eo.script = "<repl>";
@@ -429,6 +445,36 @@ static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
         fclose(dout);
     free(xdir);
     return status;
+}
+
+static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
+{
+    cli_defaults(c, rank, nranks);
+    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+        c->merge = 1;
+        argc--;
+        argv++;
+    }
+    int status = parse_args(c, argc, argv);
+    if (status >= 0)
+        return status;
+    if (c->list)
+        return list_main(c);
+    if (rank != 0)
+        c->eo.quiet = 1;
+    if (c->merge || nranks > 1)
+        c->eo.shard_count = 0;   /* ranks split plans on their own */
+    if (c->merge) {
+        if ((status = check_merge_args(c)) != 0)
+            return status;
+        char *xdir = exe_dir();
+        status = merge_main(c, xdir);
+        free(xdir);
+        return status;
+    }
+    if (nranks <= 1 && (status = slurm_defaults(c)) != 0)
+        return status;
+    return script_main(c, rank);
 }
 
 /* The whole command line; owns what parsing allocates, on every path. */

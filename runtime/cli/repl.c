@@ -18,6 +18,7 @@
 #include <editline/readline.h>
 
 #include "figures.h"
+#include "listing.h"
 #include "repl.h"
 #include "util.h"
 
@@ -80,6 +81,8 @@ static void repl_help(FILE *out)
           "Settings persist between lines; trained runs are reused.\n"
           "commands:\n"
           "  :help            this text\n"
+          "  :help WHAT       the names tmsl knows: statements, settings, params, kinds,\n"
+          "                   data, figures, metrics or functions\n"
           "  :show            current settings\n"
           "  :plan            what 'table;' would train now (runs, batches, model-steps)\n"
           "  :preview on|off  show plotted figures in the terminal (default on)\n"
@@ -109,8 +112,10 @@ static int repl_command(struct repl *r, const char *line)
     sscanf(line, ":%31s %31s", cmd, arg);
     if (!strcmp(cmd, "quit") || !strcmp(cmd, "q") || !strcmp(cmd, "exit"))
         return 1;
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "h") || !strcmp(cmd, "?"))
+    if ((!strcmp(cmd, "help") || !strcmp(cmd, "h") || !strcmp(cmd, "?")) && !*arg)
         repl_help(stdout);
+    else if (!strcmp(cmd, "help") && listing_print(stdout, arg) != 0)
+        fprintf(stderr, "tmsl: error: no help on '%s' (try :help)\n", arg);
     else if (!strcmp(cmd, "show"))
         front_show(r->front, stdout);
     else if (!strcmp(cmd, "plan"))

@@ -158,6 +158,9 @@ extern const struct kern_def *const kern_table[];
 
 const struct kern_def *kern_find(const char *name);
 int kern_serves(const struct kern_def *d, const struct model_kind *k, const struct data_gen *g);
+/* Whether any kernel trains kind k on data g (the checker asks, so that an
+ * untrainable pair is an error before anything trains). */
+int kern_any_serves(const struct model_kind *k, const struct data_gen *g);
 /* The first declared kernel that applies, or NULL when none serves the
  * pair. TMSL_KERNEL=NAME forces a kernel that serves the pair and fits the
  * shape; otherwise it is ignored with a one-line warning on stderr. */

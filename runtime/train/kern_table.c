@@ -165,3 +165,11 @@ const struct kern_def *kern_pick(const struct model_kind *k, const struct data_g
     }
     return kern_pick_table(k, g, md, density);
 }
+
+int kern_any_serves(const struct model_kind *k, const struct data_gen *g)
+{
+    for (int i = 0; kern_table[i]; i++)
+        if (kern_serves(kern_table[i], k, g))
+            return 1;
+    return 0;
+}
