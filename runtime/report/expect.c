@@ -102,7 +102,7 @@ static int expect_point_usable(struct expect_ctx *c, const struct ast_node *call
 static int expect_feature(struct expect_ctx *c, const struct ast_node *n, int metric, int *idx)
 {
     *idx = 0;
-    if (!fig_metric_takes_index(metric))
+    if (names_metrics[metric].kind != NAMES_FEATURE)
         return 0;
     if (n->nargs < 1 || !n->args[0]->folded) {
         diag_error(c->e->diag, &n->span, "'%s' needs a feature index", n->name);
@@ -121,7 +121,7 @@ static int expect_feature(struct expect_ctx *c, const struct ast_node *n, int me
 static int expect_metric(struct expect_ctx *c, const struct ast_node *n, const char *sel,
                          struct eval_value *out)
 {
-    int metric = fig_metric_lookup(n->name), idx, cnt = 0, k = 0, agree = 0;
+    int metric = (n->metric ? (int)n->metric->id : -1), idx, cnt = 0, k = 0, agree = 0;
     if (metric < 0) {
         diag_error(c->e->diag, &n->span, "unknown metric '%s'", n->name);
         return -1;
@@ -137,7 +137,7 @@ static int expect_metric(struct expect_ctx *c, const struct ast_node *n, const c
             continue;
         int fail = !expect_point_usable(c, n, p);
         if (!fail && fig_point_value(c->e, c->group, p, metric, idx, &v) != 0) {
-            diag_error(c->e->diag, &n->span, metric == FM_PHASE_AGREEMENT
+            diag_error(c->e->diag, &n->span, metric == NAMES_M_PHASE_AGREEMENT
                        ? "phase_agreement needs a phase-diagram group (n=2 m=1 or n=3 m=2)"
                        : "cannot evaluate '%s' here", n->name);
             fail = 1;
@@ -149,7 +149,7 @@ static int expect_metric(struct expect_ctx *c, const struct ast_node *n, const c
         agree += v != 0;
         eval_value_set(out, k++, v, p);
     }
-    if (metric == FM_PHASE_AGREEMENT) {   /* a share of cells, not a value per cell */
+    if (metric == NAMES_M_PHASE_AGREEMENT) {   /* a share of cells, not a value per cell */
         eval_value_free(out);
         eval_value_scalar(out, (double)agree / cnt);
     }

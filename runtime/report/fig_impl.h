@@ -6,20 +6,17 @@
 #define TMSL_FIG_IMPL_H
 #include <stdio.h>
 #include "figures.h"
+#include "names.h"
 #include "theory.h"
 #include "util.h"
 
-enum fig_metric {
-    FM_REPRESENTED, FM_SUPERPOSED, FM_DEDICATED, FM_LOSS, FM_FROB2,
-    FM_DIMS_PER_FEATURE, FM_SUM_DIMS, FM_NEGATIVE_BIASES, FM_PHASE_AGREEMENT,
-    FM_NORM, FM_BIAS, FM_SUPERPOSITION, FM_DIM, FM_COUNT
-};
 #define FIG_REPR_NORM 0.5      /* ||W_i|| at which a feature counts as represented */
 #define FIG_SUPERPOS_CUT 0.1   /* sum_{j!=i} (W^_i . W_j)^2 at which it is in superposition */
 #define FIG_NEG_BIAS (-0.05)   /* b_i below this counts as a negative bias */
 
-int fig_metric_lookup(const char *name);          /* -1 when unknown */
-int fig_metric_takes_index(int metric);           /* norm(i) and friends */
+/* values.c. Metrics are enum names_metric_id; whether one is a value of a
+ * single run (not phase_agreement, an aggregate or a monotone check). */
+int fig_metric_per_run(int metric);
 
 /* A run that was trained and did not diverge. */
 int fig_run_usable(const struct fig_env *e, int run);
@@ -41,7 +38,6 @@ char *fig_point_label(const struct fig_env *e, const struct plan_group *g, int p
 const char *fig_repeat_words(const struct plan_group *g);
 /* Report every unusable run of the group once, as a warning at the output. */
 void fig_report_bad(struct fig_env *e, const struct plan_output *o);
-const char *fig_kind_name(const struct model_kind *k);
 
 /* Phase diagram cell of one grid point. */
 struct fig_cell {
@@ -55,6 +51,17 @@ struct fig_cell {
  * not n=2,m=1 or n=3,m=2. */
 int fig_phase_cells(const struct fig_env *e, const struct plan_group *g, struct fig_cell *cells,
                     const char **why);
+
+/* The emitters (figures.c holds their table, indexed by names_figure_id). */
+typedef int (*fig_emitter)(struct fig_env *e, const struct plan_output *o);
+fig_emitter fig_emitter_of(int id);
+int fig_emit_features2d(struct fig_env *e, const struct plan_output *o);
+int fig_emit_wtw(struct fig_env *e, const struct plan_output *o);
+int fig_emit_norms(struct fig_env *e, const struct plan_output *o);
+int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
+int fig_emit_dims(struct fig_env *e, const struct plan_output *o);
+int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o);
+int fig_emit_loss(struct fig_env *e, const struct plan_output *o);
 
 /* gnuplot output of one figure. */
 struct gp_files {

@@ -1,5 +1,5 @@
 /* runtime/report/fig_panels.c: the figures with one panel per grid point (features2d,
- * wtw, norms), the fig_emit dispatcher and the terminal preview. A panel shows
+ * wtw, norms) and the terminal preview. A panel shows
  * the weights of one run, so with repeats it shows the lowest-loss run (the
  * kept one under keep best); averaging signed weights would mean nothing.
  * Points whose runs all diverged get an empty panel saying so. */
@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fig_impl.h"
-
-int fig_emit_sweep(struct fig_env *e, const struct plan_output *o, const char *fig);
-int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
 
 /* The last panel carries the colour bar, placed in the spare room to its
  * right so that it does not shrink that panel below the size of the others. */
@@ -227,10 +224,10 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
     }
 }
 
-static int emit_panels(struct fig_env *e, const struct plan_output *o, const char *fig)
+static int emit_panels(struct fig_env *e, const struct plan_output *o, int fig)
 {
     const struct plan_group *g = &e->plan->groups[o->group];
-    if (strcmp(fig, "features2d") == 0 && g->m > 2) {
+    if (fig == NAMES_FIG_FEATURES2D && g->m > 2) {
         diag_error(e->diag, &o->span, "figure 'features2d' draws 2-d embeddings, but this model "
                    "has m=%d (use wtw or norms)", g->m);
         return -1;
@@ -240,14 +237,14 @@ static int emit_panels(struct fig_env *e, const struct plan_output *o, const cha
         return -1;
     int rows, cols;
     gp_layout(g->npoints, &rows, &cols);
-    int side = strcmp(fig, "norms") == 0 ? 280 : 320;
-    int w = cols * side, h = rows * (strcmp(fig, "norms") == 0 ? 235 : side) + 60;
+    int side = fig == NAMES_FIG_NORMS ? 280 : 320;
+    int w = cols * side, h = rows * (fig == NAMES_FIG_NORMS ? 235 : side) + 60;
     char *model = gp_model_words(g), *details;
     const char *what;
-    if (strcmp(fig, "features2d") == 0) {
+    if (fig == NAMES_FIG_FEATURES2D) {
         what = "Features as directions W_i in the hidden space";
         details = xasprintf("%s; colour = importance I_i; %s", model, fig_repeat_words(g));
-    } else if (strcmp(fig, "wtw") == 0) {
+    } else if (fig == NAMES_FIG_WTW) {
         what = "W^TW: overlaps W_i·W_j of features ordered by importance, and the bias b";
         details = xasprintf("%s; blue -1, white 0, red +1; lines after feature m-1; %s", model,
                             fig_repeat_words(g));
@@ -260,11 +257,11 @@ static int emit_panels(struct fig_env *e, const struct plan_output *o, const cha
     w = w > text_w ? w : text_w;
     w = w < 720 ? 720 : w > 3200 ? 3200 : w;
     gp_prelude(&f, w, h + 30);
-    int bars = strcmp(fig, "norms") == 0;   /* these panels carry a y label too */
+    int bars = fig == NAMES_FIG_NORMS;   /* these panels carry a y label too */
     multiplot(f.gp.fp, what, details, rows, cols, w, h + 30, bars ? 80 : 60, bars ? 95 : 80);
-    if (strcmp(fig, "features2d") == 0)
+    if (fig == NAMES_FIG_FEATURES2D)
         features2d(e, g, &f);
-    else if (strcmp(fig, "wtw") == 0)
+    else if (fig == NAMES_FIG_WTW)
         wtw(e, g, &f);
     else
         norms(e, g, &f);
@@ -273,22 +270,19 @@ static int emit_panels(struct fig_env *e, const struct plan_output *o, const cha
     return gp_close(e, o, &f);
 }
 
-int fig_emit(struct fig_env *e, const struct plan_output *o)
+int fig_emit_features2d(struct fig_env *e, const struct plan_output *o)
 {
-    const char *fig = o->figure ? o->figure : "";
-    if (o->kind != PLAN_PLOT || o->group < 0 || o->group >= e->plan->ngroups) {
-        diag_error(e->diag, &o->span, "internal: not a plot output");
-        return -1;
-    }
-    fig_report_bad(e, o);
-    if (!strcmp(fig, "features2d") || !strcmp(fig, "wtw") || !strcmp(fig, "norms"))
-        return emit_panels(e, o, fig);
-    if (!strcmp(fig, "phase"))
-        return fig_emit_phase(e, o);
-    if (!strcmp(fig, "dims") || !strcmp(fig, "dimensionality") || !strcmp(fig, "loss"))
-        return fig_emit_sweep(e, o, fig);
-    diag_error(e->diag, &o->span, "unknown figure '%s'", fig);
-    return -1;
+    return emit_panels(e, o, NAMES_FIG_FEATURES2D);
+}
+
+int fig_emit_wtw(struct fig_env *e, const struct plan_output *o)
+{
+    return emit_panels(e, o, NAMES_FIG_WTW);
+}
+
+int fig_emit_norms(struct fig_env *e, const struct plan_output *o)
+{
+    return emit_panels(e, o, NAMES_FIG_NORMS);
 }
 
 /* The preview: per point the headline metrics, and for wtw a character map
@@ -324,7 +318,8 @@ int fig_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
     for (int p = 0; p < g->npoints; p++) {
         char *lab = fig_point_label(e, g, p, "=");
         double v[5];
-        static const int ms[5] = { FM_REPRESENTED, FM_SUPERPOSED, FM_FROB2, FM_DIMS_PER_FEATURE, FM_LOSS };
+        static const int ms[5] = { NAMES_M_REPRESENTED, NAMES_M_SUPERPOSED, NAMES_M_FROB2,
+                                   NAMES_M_DIMS_PER_FEATURE, NAMES_M_LOSS };
         int okv = 1;
         for (int k = 0; k < 5; k++)
             okv = okv && fig_point_value(e, o->group, p, ms[k], 0, &v[k]) == 0;
@@ -334,7 +329,7 @@ int fig_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
         else
             fprintf(out, "  %-28s no usable run (diverged or not trained)\n", lab);
         int run = shown_run(e, g, p);
-        if (run >= 0 && o->figure && strcmp(o->figure, "wtw") == 0)
+        if (run >= 0 && o->kind == PLAN_PLOT && o->figure_id == NAMES_FIG_WTW)
             preview_wtw(&e->results[run], out);
         free(lab);
     }

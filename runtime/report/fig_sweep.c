@@ -8,8 +8,6 @@
 #include <string.h>
 #include "fig_impl.h"
 
-int fig_emit_sweep(struct fig_env *e, const struct plan_output *o, const char *fig);
-
 /* 1/(1-S) of point p, from its first run. */
 static double inv_density(const struct fig_env *e, const struct plan_group *g, int p)
 {
@@ -101,9 +99,9 @@ static void dims(struct fig_env *e, const struct plan_group *g, struct gp_files 
     for (int p = 0; p < g->npoints; p++) {
         double ds = NAN, fr = NAN;
         xs[p] = inv_density(e, g, p);
-        if (fig_point_value(e, (int)(g - e->plan->groups), p, FM_DIMS_PER_FEATURE, 0, &ds) != 0)
+        if (fig_point_value(e, (int)(g - e->plan->groups), p, NAMES_M_DIMS_PER_FEATURE, 0, &ds) != 0)
             fprintf(dat, "# point %d: no usable run (diverged or not trained)\n", p);
-        fig_point_value(e, (int)(g - e->plan->groups), p, FM_FROB2, 0, &fr);
+        fig_point_value(e, (int)(g - e->plan->groups), p, NAMES_M_FROB2, 0, &fr);
         gp_num(dat, xs[p]);
         fputc(' ', dat);
         gp_num(dat, ds);
@@ -194,21 +192,21 @@ static void loss(struct fig_env *e, const struct plan_group *g, struct gp_files 
     free(runs);
 }
 
-int fig_emit_sweep(struct fig_env *e, const struct plan_output *o, const char *fig)
+static int emit_sweep(struct fig_env *e, const struct plan_output *o, int fig)
 {
     const struct plan_group *g = &e->plan->groups[o->group];
     struct gp_files f;
     if (gp_open(e, o, &f) != 0)
         return -1;
-    int wide = !strcmp(fig, "loss") && g->npoints > 1;
+    int wide = fig == NAMES_FIG_LOSS && g->npoints > 1;
     gp_prelude(&f, wide ? 1100 : 900, 600);
     char *model = gp_model_words(g);
-    const char *title = !strcmp(fig, "dims")
+    const char *title = fig == NAMES_FIG_DIMS
         ? "Dimensions per feature m/||W||_F^2 against sparsity, with each feature's D_i"
-        : !strcmp(fig, "dimensionality")
+        : fig == NAMES_FIG_DIMENSIONALITY
         ? "Feature dimensionality D_i = ||W_i||^2 / Σ_j (Ŵ_i·W_j)^2 across the sweep"
         : "Training loss";
-    const char *how = strcmp(fig, "loss") ? fig_repeat_words(g)
+    const char *how = fig != NAMES_FIG_LOSS ? fig_repeat_words(g)
         : g->keep_best ? "lowest-loss run per point" : "every repeat, one colour per point";
     /* two lines: what the figure shows, then the model and how repeats are read */
     fputs("set title \"", f.gp.fp);
@@ -218,12 +216,27 @@ int fig_emit_sweep(struct fig_env *e, const struct plan_output *o, const char *f
     fputs("; ", f.gp.fp);
     gp_puts_quoted(f.gp.fp, how);
     fputs("}\" font ',11'\n", f.gp.fp);
-    if (!strcmp(fig, "dims"))
+    if (fig == NAMES_FIG_DIMS)
         dims(e, g, &f);
-    else if (!strcmp(fig, "dimensionality"))
+    else if (fig == NAMES_FIG_DIMENSIONALITY)
         dimensionality(e, g, &f);
     else
         loss(e, g, &f);
     free(model);
     return gp_close(e, o, &f);
+}
+
+int fig_emit_dims(struct fig_env *e, const struct plan_output *o)
+{
+    return emit_sweep(e, o, NAMES_FIG_DIMS);
+}
+
+int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o)
+{
+    return emit_sweep(e, o, NAMES_FIG_DIMENSIONALITY);
+}
+
+int fig_emit_loss(struct fig_env *e, const struct plan_output *o)
+{
+    return emit_sweep(e, o, NAMES_FIG_LOSS);
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "fig_impl.h"
+#include "model.h"
 
 static const char *gp_program(void)
 {
@@ -269,7 +270,7 @@ void gp_layout(int npanels, int *rows, int *cols)
 char *gp_model_words(const struct plan_group *g)
 {
     return xasprintf("%s%s%s model, n=%d, m=%d", g->experiment && *g->experiment ? g->experiment : "",
-                     g->experiment && *g->experiment ? ": " : "", fig_kind_name(g->kind), g->n, g->m);
+                     g->experiment && *g->experiment ? ": " : "", g->kind ? g->kind->name : "?", g->n, g->m);
 }
 
 void gp_empty_panel(FILE *fp, const char *title, const char *why)
@@ -351,4 +352,18 @@ int gp_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
     free(set);
     free(path);
     return st == 0 ? 0 : -1;
+}
+
+void gp_num(FILE *fp, double v)
+{
+    char buf[64];
+    if (isnan(v)) {
+        fputs("NaN", fp);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%.9g", v);
+    for (char *c = buf; *c; c++)
+        if (*c == ',')
+            *c = '.';
+    fputs(buf, fp);
 }

@@ -1,7 +1,8 @@
 # runtime/report/local.mk: what is made from trained runs: figures (gnuplot),
 # the closed-form theory, tables and the checking of `expect` claims.
 libtmsl_rt_a_SOURCES += runtime/report/figures.h runtime/report/fig_impl.h \
-	runtime/report/fig_data.c runtime/report/fig_panels.c runtime/report/fig_sweep.c \
+	runtime/report/points.c runtime/report/values.c runtime/report/phase_cells.c \
+	runtime/report/figures.c runtime/report/fig_panels.c runtime/report/fig_sweep.c \
 	runtime/report/fig_phase.c runtime/report/gp.c runtime/report/theory.c \
 	runtime/report/theory.h runtime/report/table.c runtime/report/expect.c
 EXTRA_DIST += doc/figures.md

@@ -27,12 +27,13 @@ static int parse_col(const char *s, struct tcol *c)
         return -1;
     memcpy(name, s, len);
     name[len] = 0;
-    c->metric = fig_metric_lookup(name);
-    if (c->metric < 0)
+    const struct names_metric *m = names_metric_find(name);
+    if (!m)
         return -1;
+    c->metric = (int)m->id;
     if (paren && (sscanf(paren, "(%d)%n", &idx, &used) != 1 || paren[used] != 0))
         return -1;
-    if (fig_metric_takes_index(c->metric) != (paren != NULL))
+    if ((m->kind == NAMES_FEATURE) != (paren != NULL))
         return -1;
     c->idx = idx;
     c->axis = -1;
@@ -129,7 +130,7 @@ int table_emit(struct fig_env *e, const struct plan_output *o, FILE *out, enum t
         if (parse_col(name, &cols[c]) != 0) {
             diag_error(e->diag, &o->span, "unknown table column '%s'", name);
             rc = -1;
-        } else if (cols[c].metric == FM_PHASE_AGREEMENT) {
+        } else if (cols[c].metric == NAMES_M_PHASE_AGREEMENT) {
             diag_error(e->diag, &o->span, "'phase_agreement' is not a per-point column; use expect");
             rc = -1;
         }

@@ -168,34 +168,34 @@ static void test_metrics(struct fig_env *e)
                         frob[3] = { 2, 4, 6.05 }, neg[3] = { 0, 0, 5 }, dpf[3] = { 1, 0.5, 2 / 6.05 };
     for (int p = 0; p < 3; p++) {
         double v;
-        fig_point_value(e, 0, p, FM_REPRESENTED, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_REPRESENTED, 0, &v);
         is_int(v, repr[p], "intro point %d: represented", p);
-        fig_point_value(e, 0, p, FM_SUPERPOSED, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_SUPERPOSED, 0, &v);
         is_int(v, sup[p], "intro point %d: superposed", p);
-        fig_point_value(e, 0, p, FM_DEDICATED, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_DEDICATED, 0, &v);
         is_int(v, ded[p], "intro point %d: dedicated", p);
-        fig_point_value(e, 0, p, FM_FROB2, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_FROB2, 0, &v);
         near(v, frob[p], 1e-5, "intro point %d: frob2", p);
-        fig_point_value(e, 0, p, FM_NEGATIVE_BIASES, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_NEGATIVE_BIASES, 0, &v);
         is_int(v, neg[p], "intro point %d: negative biases", p);
-        fig_point_value(e, 0, p, FM_DIMS_PER_FEATURE, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_DIMS_PER_FEATURE, 0, &v);
         near(v, dpf[p], 1e-5, "intro point %d: m/frob2", p);
-        fig_point_value(e, 0, p, FM_SUM_DIMS, 0, &v);
+        fig_point_value(e, 0, p, NAMES_M_SUM_DIMS, 0, &v);
         near(v, 2, 1e-5, "intro point %d: sum of D_i is m", p);
     }
     double v;
-    fig_point_value(e, 0, 1, FM_DIM, 0, &v);
+    fig_point_value(e, 0, 1, NAMES_M_DIM, 0, &v);
     near(v, 0.5, 1e-6, "antipodal pair: D_0 = 1/2");
-    fig_point_value(e, 0, 2, FM_DIM, 3, &v);
+    fig_point_value(e, 0, 2, NAMES_M_DIM, 3, &v);
     near(v, 0.4, 1e-5, "pentagon: D_3 = 2/5");
-    fig_point_value(e, 0, 2, FM_NORM, 1, &v);
+    fig_point_value(e, 0, 2, NAMES_M_NORM, 1, &v);
     near(v, 1.1, 1e-6, "pentagon: norm(1)");
-    ok(fig_point_value(e, 0, 2, FM_NORM, 5, &v) != 0, "norm(5) of n=5 is refused");
-    fig_point_value(e, 1, 0, FM_REPRESENTED, 0, &v);
+    ok(fig_point_value(e, 0, 2, NAMES_M_NORM, 5, &v) != 0, "norm(5) of n=5 is refused");
+    fig_point_value(e, 1, 0, NAMES_M_REPRESENTED, 0, &v);
     is_int(v, 5, "linear keep best: the lowest-loss repeat (5 features)");
-    fig_point_value(e, 1, 0, FM_LOSS, 0, &v);
+    fig_point_value(e, 1, 0, NAMES_M_LOSS, 0, &v);
     near(v, 0.0023232, 1e-9, "linear keep best: its loss");
-    fig_point_value(e, 1, 0, FM_BIAS, 7, &v);
+    fig_point_value(e, 1, 0, NAMES_M_BIAS, 7, &v);
     near(v, 0.5, 1e-9, "linear: bias of a dropped feature");
 }
 
@@ -248,7 +248,8 @@ static int numeric_lines(const char *t)
 
 static void test_figure(struct fig_env *e, const char *fig, const char *stem, int group)
 {
-    struct plan_output o = { .kind = PLAN_PLOT, .group = group, .figure = (char *)fig, .stem = (char *)stem,
+    struct plan_output o = { .kind = PLAN_PLOT, .group = group, .figure = (char *)fig,
+                             .figure_id = names_figure_find(fig), .stem = (char *)stem,
                              .text = xasprintf("plot %s;", fig) };
     int rc = fig_emit(e, &o);
     is_int(rc, 0, "%s: fig_emit succeeds", fig);
@@ -472,8 +473,28 @@ static void test_expect(struct fig_env *e)
     res[grun[1][1]].failed = 0;
 }
 
+/* Every catalogue row has its runtime half: figures an emitter, metrics an
+ * id equal to their row, per-point and per-feature metrics a value. */
+static void test_catalogues(void)
+{
+    int missing = 0, bad_id = 0, no_value = 0;
+    for (int k = 0; k < NAMES_FIG_COUNT; k++)
+        missing += fig_emitter_of(k) == NULL;
+    for (int k = 0; names_metrics[k].name; k++) {
+        bad_id += (int)names_metrics[k].id != k;
+        int single = names_metrics[k].kind == NAMES_POINT || names_metrics[k].kind == NAMES_FEATURE;
+        no_value += single && k != NAMES_M_PHASE_AGREEMENT && !fig_metric_per_run(k);
+    }
+    is_int(missing, 0, "every figure of the catalogue has an emitter");
+    is_int(bad_id, 0, "every metric row carries its own id");
+    is_int(no_value, 0, "every per-point and per-feature metric has a value per run");
+    ok(!fig_metric_per_run(NAMES_M_MEAN) && !fig_metric_per_run(NAMES_M_INCREASING),
+       "aggregates and monotone checks are not values of a run");
+}
+
 int main(void)
 {
+    test_catalogues();
     setup();
     char dir[] = "/tmp/tmsl-figtest-XXXXXX";
     if (!mkdtemp(dir))
@@ -491,14 +512,16 @@ int main(void)
     test_figure(&e, "phase", "phase", 2);
     test_figure(&e, "wtw", "linear-wtw", 1);
     test_figure(&e, "norms", "linear-norms", 1);
-    struct plan_output bad = { .kind = PLAN_PLOT, .group = 1, .figure = "features2d", .stem = "f2" };
+    struct plan_output bad = { .kind = PLAN_PLOT, .group = 1, .figure = "features2d",
+                               .figure_id = NAMES_FIG_FEATURES2D, .stem = "f2" };
     is_int(fig_emit(&e, &bad), -1, "features2d of an m=5 model is an error");
     test_table(&e);
     test_expect(&e);
     char *buf = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
-    struct plan_output pv = { .kind = PLAN_PLOT, .group = 0, .figure = "wtw", .stem = "wtw" };
+    struct plan_output pv = { .kind = PLAN_PLOT, .group = 0, .figure = "wtw",
+                              .figure_id = NAMES_FIG_WTW, .stem = "wtw" };
     is_int(fig_preview(&e, &pv, fp), 0, "preview");
     fclose(fp);
     ok(strstr(buf, "sparsity=0.9") && strstr(buf, "represented 5"), "preview lists points and metrics");

@@ -1,0 +1,98 @@
+/* runtime/report/points.c: reading runs through a group's grid. Figures,
+ * tables and claims all ask which runs of a grid point are usable (trained,
+ * not diverged), which one is kept (the lowest loss under `keep best`), and
+ * how to name the point. The bottom of the report layer: the values of
+ * metrics (values.c), the phase cells and every emitter read points here. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fig_impl.h"
+
+int fig_run_usable(const struct fig_env *e, int run)
+{
+    if (!e->results)
+        return 0;
+    const struct train_result *r = &e->results[run];
+    return r->p != NULL && !r->failed;
+}
+
+int fig_point_runs(const struct fig_env *e, const struct plan_group *g, int p, int *runs, int *nbad)
+{
+    int k = 0, bad = 0;
+    for (int j = 0; j < g->nrepeat; j++) {
+        int run = g->runs[p * g->nrepeat + j];
+        if (!fig_run_usable(e, run)) {
+            bad++;
+            continue;
+        }
+        /* insertion by loss keeps the order stable for equal losses */
+        int at = k;
+        while (at > 0 && e->results[runs[at - 1]].final_loss > e->results[run].final_loss) {
+            runs[at] = runs[at - 1];
+            at--;
+        }
+        runs[at] = run;
+        k++;
+    }
+    if (nbad)
+        *nbad = bad;
+    return k;
+}
+
+int fig_point_kept(const struct fig_env *e, const struct plan_group *g, int p, int *runs)
+{
+    int k = fig_point_runs(e, g, p, runs, NULL);
+    return g->keep_best && k > 1 ? 1 : k;
+}
+
+static void fmt_num(char *buf, size_t size, double v)
+{
+    snprintf(buf, size, "%.6g", v);
+    for (char *c = buf; *c; c++)   /* data never depends on the locale */
+        if (*c == ',')
+            *c = '.';
+}
+
+char *fig_point_label(const struct fig_env *e, const struct plan_group *g, int p, const char *sep)
+{
+    struct sbuf b;
+    char num[64];
+    sbuf_init(&b);
+    sbuf_puts(&b, "");
+    for (int a = 0; a < g->naxes; a++) {
+        fmt_num(num, sizeof num, g->coords[p * g->naxes + a]);
+        sbuf_printf(&b, "%s%s%s%s", a ? ", " : "", g->axes[a].name, sep, num);
+    }
+    if (g->naxes == 0) {
+        fmt_num(num, sizeof num, e->plan->runs[g->runs[p * g->nrepeat]].sparsity);
+        sbuf_printf(&b, "sparsity%s%s", sep, num);
+    }
+    return b.s;
+}
+
+const char *fig_repeat_words(const struct plan_group *g)
+{
+    if (g->nrepeat <= 1)
+        return "one run per point";
+    return g->keep_best ? "lowest-loss run of the repeats per point"
+                        : "mean over the repeats per point";
+}
+
+void fig_report_bad(struct fig_env *e, const struct plan_output *o)
+{
+    const struct plan_group *g = &e->plan->groups[o->group];
+    for (int i = 0; i < g->npoints * g->nrepeat; i++) {
+        int run = g->runs[i];
+        if (!e->results || fig_run_usable(e, run))
+            continue;
+        const struct train_result *r = &e->results[run];
+        char *lab = fig_point_label(e, g, i / g->nrepeat, "=");
+        if (r->p == NULL)
+            diag_report(e->diag, DIAG_WARNING, &o->span, "run %s at %s was not trained; left out",
+                        e->plan->runs[run].id, lab);
+        else
+            diag_report(e->diag, DIAG_WARNING, &o->span, "run %s at %s diverged (%s); left out",
+                        e->plan->runs[run].id, lab, r->fail_reason[0] ? r->fail_reason : "failed");
+        free(lab);
+    }
+}

@@ -1,0 +1,146 @@
+/* runtime/report/values.c: the value of a metric for one run and at one
+ * grid point. Per-run metrics are a table indexed by the catalogue's
+ * enum names_metric_id (lang/names.h), so a metric is one row of the
+ * catalogue plus one function here; a point's value is the kept run's under
+ * keep best, else the mean over the usable repeats; phase_agreement is a
+ * property of the whole grid (phase_cells.c). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fig_impl.h"
+#include "model.h"
+
+/* What a per-run metric reads: the run and, unless it needs none, the
+ * metrics of its feature directions. */
+struct values_run {
+    const struct train_result *r;
+    const struct train_metrics *mt;
+    int idx;                     /* the feature, for per-feature metrics */
+};
+
+static double values_count(const struct values_run *v, int want_sup, int sup_value)
+{
+    int c = 0;
+    for (int i = 0; i < v->mt->n; i++) {
+        int repr = v->mt->norm[i] >= FIG_REPR_NORM;
+        int sup = v->mt->superpos[i] >= FIG_SUPERPOS_CUT;
+        c += repr && (!want_sup || sup == sup_value);
+    }
+    return c;
+}
+
+static double v_represented(const struct values_run *v) { return values_count(v, 0, 0); }
+static double v_superposed(const struct values_run *v) { return values_count(v, 1, 1); }
+static double v_dedicated(const struct values_run *v) { return values_count(v, 1, 0); }
+static double v_loss(const struct values_run *v) { return v->r->final_loss; }
+static double v_frob2(const struct values_run *v) { return v->mt->frob2; }
+static double v_norm(const struct values_run *v) { return v->mt->norm[v->idx]; }
+static double v_superposition(const struct values_run *v) { return v->mt->superpos[v->idx]; }
+static double v_dim(const struct values_run *v) { return v->mt->dim[v->idx]; }
+
+static double v_dims_per_feature(const struct values_run *v)
+{
+    return v->mt->frob2 > 0 ? v->mt->m / v->mt->frob2 : INFINITY;
+}
+
+static double v_sum_dims(const struct values_run *v)
+{
+    double s = 0;
+    for (int i = 0; i < v->mt->n; i++)
+        s += v->mt->dim[i];
+    return s;
+}
+
+static double v_bias(const struct values_run *v)
+{
+    return train_tensor(v->r, "b", NULL, NULL)[v->idx];
+}
+
+static double v_negative_biases(const struct values_run *v)
+{
+    const float *b = train_tensor(v->r, "b", NULL, NULL);
+    double s = 0;
+    for (int i = 0; i < v->r->n; i++)
+        s += b[i] < FIG_NEG_BIAS;
+    return s;
+}
+
+struct values_def {
+    double (*of)(const struct values_run *v);
+    int needs_dirs;              /* reads the metrics of the feature directions */
+};
+
+/* One row per per-run metric of the catalogue; the others (phase_agreement,
+ * aggregates, monotone checks) are not values of a single run. */
+static const struct values_def values_table[NAMES_M_COUNT] = {
+    [NAMES_M_REPRESENTED] = {v_represented, 1},
+    [NAMES_M_SUPERPOSED] = {v_superposed, 1},
+    [NAMES_M_DEDICATED] = {v_dedicated, 1},
+    [NAMES_M_LOSS] = {v_loss, 0},
+    [NAMES_M_FROB2] = {v_frob2, 1},
+    [NAMES_M_DIMS_PER_FEATURE] = {v_dims_per_feature, 1},
+    [NAMES_M_SUM_DIMS] = {v_sum_dims, 1},
+    [NAMES_M_NEGATIVE_BIASES] = {v_negative_biases, 0},
+    [NAMES_M_NORM] = {v_norm, 1},
+    [NAMES_M_BIAS] = {v_bias, 0},
+    [NAMES_M_SUPERPOSITION] = {v_superposition, 1},
+    [NAMES_M_DIM] = {v_dim, 1},
+};
+
+int fig_metric_per_run(int metric)
+{
+    return metric >= 0 && metric < NAMES_M_COUNT && values_table[metric].of != NULL;
+}
+
+int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double *out)
+{
+    const struct train_result *r = &e->results[run];
+    if (!fig_run_usable(e, run) || !fig_metric_per_run(metric))
+        return -1;
+    int per_feature = names_metrics[metric].kind == NAMES_FEATURE;
+    if (per_feature && (idx < 0 || idx >= r->n))
+        return -1;
+    struct train_metrics mt = { .n = r->n, .m = r->m };
+    if (values_table[metric].needs_dirs && train_metrics_of(r, &mt) != 0)
+        return -1;
+    struct values_run v = { r, &mt, idx };
+    *out = values_table[metric].of(&v);
+    if (values_table[metric].needs_dirs)
+        train_metrics_free(&mt);
+    return 0;
+}
+
+/* The share of the grid's phase cells whose empirical class is the theory's,
+ * at point p: 1 or 0. */
+static int values_phase(const struct fig_env *e, const struct plan_group *g, int p, double *out)
+{
+    struct fig_cell *cells = xcalloc((size_t)g->npoints, sizeof *cells);
+    const char *why;
+    int rc = fig_phase_cells(e, g, cells, &why);
+    if (rc == 0 && cells[p].cls >= 0)
+        *out = cells[p].cls == cells[p].theory;
+    else
+        rc = -1;
+    free(cells);
+    return rc;
+}
+
+int fig_point_value(const struct fig_env *e, int group, int p, int metric, int idx, double *out)
+{
+    const struct plan_group *g = &e->plan->groups[group];
+    if (metric == NAMES_M_PHASE_AGREEMENT)
+        return values_phase(e, g, p, out);
+    int *runs = xmalloc(sizeof(int) * (size_t)g->nrepeat);
+    int k = fig_point_kept(e, g, p, runs);
+    double sum = 0;
+    int rc = k > 0 ? 0 : -1;
+    for (int j = 0; j < k && rc == 0; j++) {
+        double v;
+        rc = fig_run_metric(e, runs[j], metric, idx, &v);
+        sum += v;
+    }
+    free(runs);
+    if (rc == 0)
+        *out = sum / k;
+    return rc;
+}
