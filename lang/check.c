@@ -568,7 +568,18 @@ static void check_table(struct front *f, struct ast_node *s)
     if (bad)
         return;
     int g;
-    plan_add_output(f, s, PLAN_TABLE, NULL, s->args, s->nargs, NULL, &g);
+    if (plan_add_output(f, s, PLAN_TABLE, NULL, s->args, s->nargs, NULL, &g) != 0)
+        return;
+    const struct plan_group *pg = plan_builder_group(f->pb, g);
+    char why[256];
+    for (int k = 0; k < s->nargs; k++)
+        if (!names_metric_fits(names_metric_find(s->args[k]->name), pg->kind, pg->n, pg->m, why,
+                               sizeof why)) {
+            diag_error(f->diag, &s->args[k]->span, "%s", why);
+            bad = 1;
+        }
+    if (bad)
+        plan_drop_last_output(f->pb);
 }
 
 /* Checking an expect condition against the group it reads. */
@@ -690,8 +701,12 @@ static int expect_feature_arg(struct expect_ctx *x, struct ast_node *e)
 
 static int expect_metric(struct expect_ctx *x, struct ast_node *e, const struct names_metric *m)
 {
-    char words[48];
+    char words[48], why[256];
     e->metric = m;
+    if (!names_metric_fits(m, x->g->kind, x->g->n, x->g->m, why, sizeof why)) {
+        diag_error(x->f->diag, &e->name_span, "%s", why);
+        return -1;
+    }
     if (e->nargs < m->min_args || e->nargs > m->max_args) {
         diag_error(x->f->diag, &e->span, "'%s' takes %s, got %d", m->name,
                    eval_arity_text(m->min_args, m->max_args, words, sizeof words), e->nargs);
@@ -781,8 +796,7 @@ static int expect_walk(struct expect_ctx *x, struct ast_node *e)
         if (m && m->kind == NAMES_POINT) {
             e->kind = AST_CALL;   /* a bare metric name is a call without arguments */
             e->name_span = e->span;
-            e->metric = m;
-            return 0;
+            return expect_metric(x, e, m);
         }
         for (int a = 0; a < x->g->naxes; a++)
             if (!strcmp(x->g->axes[a].name, e->name)) {

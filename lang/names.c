@@ -92,7 +92,7 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
     [NAMES_FIG_WTW] = {"wtw", "W^T W as a heat map, with the biases", 0, 0, {{0}}, 0, 1},
     [NAMES_FIG_NORMS] = {"norms", "feature norms coloured by superposition", 0, 0, {{0}}, 0, 1},
     [NAMES_FIG_PHASE] = {"phase", "phase diagram beside the closed form", 0, 2,
-                         {{2, 1}, {3, 2}}, 0, 0},
+                         {{2, 1}, {3, 2}}, 0, 0, MODEL_CAP_PHASE},
     [NAMES_FIG_DIMS] = {"dims", "dimensions per feature, m/||W||_F^2, along the sweep", 0, 0,
                         {{0}}, 0, 0},
     [NAMES_FIG_DIMENSIONALITY] = {"dimensionality", "feature dimensionalities D_i along the "
@@ -100,8 +100,8 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
     [NAMES_FIG_LOSS] = {"loss", "loss curves", 0, 0, {{0}}, 1, 0},
 };
 
-#define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt}
-#define M_FEATURE(id, name, help) {name, NAMES_FEATURE, 1, 1, help, NAMES_M_##id, 0}
+#define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt, -1}
+#define M_FEATURE(id, name, help) {name, NAMES_FEATURE, 1, 1, help, NAMES_M_##id, 0, -1}
 const struct names_metric names_metrics[] = {
     M_POINT(REPRESENTED, "represented", "features with norm >= 0.5", 1),
     M_POINT(SUPERPOSED, "superposed", "represented features sharing a direction", 1),
@@ -111,17 +111,18 @@ const struct names_metric names_metrics[] = {
     M_POINT(DIMS_PER_FEATURE, "dims_per_feature", "m / ||W||_F^2", 1),
     M_POINT(SUM_DIMS, "sum_dims", "sum of the feature dimensionalities", 0),
     M_POINT(NEGATIVE_BIASES, "negative_biases", "number of negative biases", 1),
-    M_POINT(PHASE_AGREEMENT, "phase_agreement", "share of phase cells matching theory", 0),
+    {"phase_agreement", NAMES_POINT, 0, 0, "share of phase cells matching theory",
+     NAMES_M_PHASE_AGREEMENT, 0, NAMES_FIG_PHASE},
     M_FEATURE(NORM, "norm", "||W_i||"),
     M_FEATURE(BIAS, "bias", "b_i"),
     M_FEATURE(SUPERPOSITION, "superposition", "sum over j != i of (W^_i . W_j)^2"),
     M_FEATURE(DIM, "dim", "dimensionality D_i"),
-    {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0},
-    {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0},
-    {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0},
-    {"increasing", NAMES_MONOTONE, 1, 1, "non-decreasing along the sweep", NAMES_M_INCREASING, 0},
-    {"decreasing", NAMES_MONOTONE, 1, 1, "non-increasing along the sweep", NAMES_M_DECREASING, 0},
-    {NULL, NAMES_POINT, 0, 0, NULL, NAMES_M_COUNT, 0}};
+    {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0, -1},
+    {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0, -1},
+    {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0, -1},
+    {"increasing", NAMES_MONOTONE, 1, 1, "non-decreasing along the sweep", NAMES_M_INCREASING, 0, -1},
+    {"decreasing", NAMES_MONOTONE, 1, 1, "non-increasing along the sweep", NAMES_M_DECREASING, 0, -1},
+    {NULL, NAMES_POINT, 0, 0, NULL, NAMES_M_COUNT, 0, -1}};
 
 _Static_assert(sizeof names_metrics / sizeof *names_metrics == NAMES_M_COUNT + 1,
                "one metric row per enum names_metric_id");
@@ -142,9 +143,13 @@ const char *const *names_figure_words(void)
     return words;
 }
 
-int names_figure_fits(int id, int n, int m, char *why, size_t size)
+int names_figure_fits(int id, const struct model_kind *k, int n, int m, char *why, size_t size)
 {
     const struct names_figure *f = &names_figures[id];
+    if (k && (k->caps & f->needs_caps) != f->needs_caps) {
+        snprintf(why, size, "'%s' has no closed form for model '%s'", f->name, k->name);
+        return 0;
+    }
     if (f->m_exact && m != f->m_exact) {
         snprintf(why, size, "'%s' needs m=%d, got m=%d", f->name, f->m_exact, m);
         return 0;
@@ -163,6 +168,18 @@ int names_figure_fits(int id, int n, int m, char *why, size_t size)
     }
     snprintf(why, size, "'%s' needs %s, got n=%d, m=%d", f->name, b.s, n, m);
     sbuf_free(&b);
+    return 0;
+}
+
+int names_metric_fits(const struct names_metric *m, const struct model_kind *k, int n, int mm,
+                      char *why, size_t size)
+{
+    if (m->figure < 0 || names_figure_fits(m->figure, k, n, mm, why, size))
+        return 1;
+    char inner[160];
+    snprintf(inner, sizeof inner, "%s", why);
+    snprintf(why, size, "metric '%s' reads the '%s' figure's cells: %s", m->name,
+             names_figures[m->figure].name, inner);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #ifndef TMSL_NAMES_H
 #define TMSL_NAMES_H
 #include <limits.h>
+#include "model.h"
 #include "params.h"
 
 /* A NULL-terminated list of words. */
@@ -59,12 +60,14 @@ struct names_figure {
     int shapes[4][2];
     int needs_curves;           /* draws loss curves, so runs keep them */
     int per_point;              /* one panel per grid point (else along the sweep) */
+    unsigned needs_caps;        /* MODEL_CAP_* the model kind must have */
 };
 extern const struct names_figure names_figures[NAMES_FIG_COUNT];
 int names_figure_find(const char *name);            /* -1 when unknown */
 const char *const *names_figure_words(void);        /* NULL-terminated names */
-/* Whether figure id fits a model of shape n x m; else a message in why. */
-int names_figure_fits(int id, int n, int m, char *why, size_t size);
+/* Whether figure id fits a model of this kind and shape n x m; else a
+ * message in why. */
+int names_figure_fits(int id, const struct model_kind *k, int n, int m, char *why, size_t size);
 
 /* Metrics. */
 enum names_mkind {
@@ -87,9 +90,13 @@ struct names_metric {
     const char *help;
     enum names_metric_id id;
     int table_default;      /* a column of a bare `table;` */
+    int figure;             /* it needs what this figure needs (a names_figure_id), or -1 */
 };
 extern const struct names_metric names_metrics[];  /* terminated by name == NULL */
 const struct names_metric *names_metric_find(const char *name);
+/* Whether metric m applies to a model of this kind and shape; else why. */
+int names_metric_fits(const struct names_metric *m, const struct model_kind *k, int n, int mm,
+                      char *why, size_t size);
 /* Names of the metrics of one kind, NULL-terminated (static storage). */
 const char *const *names_metric_words(enum names_mkind kind);
 

@@ -158,7 +158,8 @@ static int plan_figure_fits(struct front *f, const struct ast_node *fig,
                             const struct front_point *pt)
 {
     char why[128];
-    if (!fig || names_figure_fits(names_figure_find(fig->name), pt->n, pt->m, why, sizeof why))
+    if (!fig || names_figure_fits(names_figure_find(fig->name), pt->kind, pt->n, pt->m, why,
+                                  sizeof why))
         return 0;
     diag_error(f->diag, &fig->span, "%s", why);
     return -1;
@@ -255,6 +256,7 @@ static int plan_make_group(struct front *f, const struct ast_node *stmt, const s
     if (pb->last_group >= 0 && pb->last_gen == f->gen) {
         const struct plan_group *lg = &pb->p.groups[pb->last_group];
         struct front_point pt = {0};
+        pt.kind = lg->kind;
         pt.n = lg->n;
         pt.m = lg->m;
         if (lg->n > 0 && lg->m > 0 && plan_figure_fits(f, fig, &pt) == 0)

@@ -20,6 +20,9 @@ enum model_init { MODEL_INIT_XAVIER, MODEL_INIT_ZERO };
 /* W rows are the feature embeddings (tied encoder/decoder): the geometry
  * figures and the tied-weight metrics apply directly. */
 #define MODEL_CAP_TIED 1u
+/* The closed-form phase diagrams (report/theory.c) are this kind's: the
+ * phase figure and phase_agreement compare with them. */
+#define MODEL_CAP_PHASE 2u
 #define MODEL_MAX_TENSORS 4
 
 struct model_kind;

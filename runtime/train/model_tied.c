@@ -80,7 +80,7 @@ const struct model_kind model_linear = {
 
 const struct model_kind model_relu = {
     "relu", "y = ReLU(W^T W x + b) (tied weights)", TRAIN_RELU, TIED_TENSORS,
-    tied_ref, "uniform", MODEL_CAP_TIED, NULL,
+    tied_ref, "uniform", MODEL_CAP_TIED | MODEL_CAP_PHASE, NULL,
 };
 
 const struct model_kind model_relu_hidden = {
