@@ -139,7 +139,8 @@ static void repl_preview(struct repl *r, const struct plan *p)
         if (t)
             res[i] = *t;   /* shallow: the store owns the arrays */
     }
-    struct fig_env env = { r->opt.outdir, p, res, r->diag, "<repl>", 0, NULL };
+    struct fig_env env = { .outdir = r->opt.outdir, .plan = p, .results = res, .diag = r->diag,
+                           .script = "<repl>" };
     for (int i = 0; i < p->noutputs; i++)
         if (p->outputs[i].kind == PLAN_PLOT)
             fig_preview(&env, &p->outputs[i], stdout);
