@@ -32,7 +32,7 @@ struct st_file {
     const struct xctx *x;
     const struct plan_group *g;
     int group, ncurve;
-    struct st_tensor t[MODEL_MAX_TENSORS + 8];
+    struct st_tensor t[MODEL_MAX_TENSORS + 16];
     int nt;
 };
 
@@ -111,6 +111,9 @@ static void st_plan(struct st_file *f)
         st_add(f, xstrdup("curve_step"), "I32", 4, 1, extra);
         st_add(f, xstrdup("curve_loss"), "F64", 8, 1, extra);
     }
+    for (int a = 0; a < f->g->naxes && f->nt < (int)(sizeof f->t / sizeof f->t[0]); a++)
+        f->t[f->nt++] = (struct st_tensor){ xasprintf("axis/%s", f->g->axes[a].name), "F64", 8, 1,
+                                            { f->g->axes[a].count }, f->g->axes[a].count };
 }
 
 static void st_meta(struct st_file *f, struct sbuf *b)
@@ -186,6 +189,13 @@ static void st_data(struct st_file *f, int i, FILE *fp)
     long per = t->count / (f->g->npoints * f->g->nrepeat);
     const struct model_kind *k = f->g->kind;
     int is_param = k && i < k->ntensors;
+    if (!strncmp(t->name, "axis/", 5)) {
+        for (int a = 0; a < f->g->naxes; a++)
+            if (!strcmp(t->name + 5, f->g->axes[a].name))
+                for (int v = 0; v < f->g->axes[a].count; v++)
+                    put_le(fp, &f->g->axes[a].values[v], 8);
+        return;
+    }
     for (int c = 0; c < f->g->npoints * f->g->nrepeat; c++) {
         struct train_result v;
         const struct train_result *r = st_run(f, c, &v);
