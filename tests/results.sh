@@ -135,6 +135,21 @@ ok = ok and len(c) == 1 and c[0]["holds"] is True and c[0]["measured"].startswit
 sys.exit(0 if ok else 1)'
 say $? "manifest.json records the script, run counts and claims"
 
+# browsing: ls lists every run with its coordinates; show prints one by prefix
+"$TMSL" ls o >ls.txt 2>&1
+[ "$(grep -c '^[0-9a-f]\{16\} ' ls.txt)" -eq 14 ] && grep -q 'sparsity=0.9 r=2$' ls.txt \
+    && grep -q '^o: grid.tmsl' ls.txt && grep -q ' failed ' ls.txt
+say $? "tmsl ls lists the 14 runs with coordinates, failures and the manifest's line"
+id=$(grep 'sparsity=0.5 r=2$' ls.txt | head -n1 | cut -c1-16)
+pre=$(printf %s "$id" | cut -c1-7)
+"$TMSL" show o "$pre" >show.txt 2>&1; st=$?
+[ $st -eq 0 ] && grep -q "^run $id" show.txt && grep -q '^tensor W \[5, 2\]' show.txt \
+    && grep -q 'sparsity = 0.5 r = 2' show.txt && grep -q '^  lr  *0.001' show.txt
+say $? "tmsl show DIR PREFIX prints the run's coordinates, settings and weights"
+"$TMSL" show o "" >/dev/null 2>amb.txt; st=$?
+[ $st -eq 2 ] && grep -q 'names more than one run' amb.txt
+say $? "an ambiguous prefix is an error"
+
 # a run with overrides writes to its own directory and says so
 mkdir -p out
 cp grid.tmsl out.tmsl

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "browse.h"
 #include "diag.h"
 #include "exec.h"
 #include "figures.h"
@@ -43,6 +44,7 @@ static void usage(FILE *fp)
 {
     fputs("usage: tmsl [options] [FILE...]\n"
           "       tmsl merge [options] DIR... [-o OUT]\n"
+          "       tmsl ls DIR | tmsl show DIR [RUN]\n"
           "Run tmsl scripts (toy models of superposition experiments).\n"
           "With no FILE: an interactive session on a terminal, else read standard input.\n"
           "FILE '-' reads standard input.\n\n"
@@ -74,6 +76,8 @@ static void usage(FILE *fp)
           "'tmsl merge DIR...' checks that the shards in DIR... ran the same script and\n"
           "cover the whole plan, then writes its figures, tables and runs.jsonl to OUT\n"
           "(default: the first DIR) without training.\n"
+          "'tmsl ls DIR' lists the runs of an output directory with their grid\n"
+          "coordinates and metrics; 'tmsl show DIR RUN' prints one run (id or prefix).\n"
 #ifdef HAVE_MPI
           "This tmsl is built with MPI: 'mpirun -np K tmsl FILE' splits each plan\n"
           "across K ranks; rank 0 writes the outputs.\n"
@@ -487,6 +491,8 @@ static int script_main(struct cli *c, int rank)
 static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
 {
     cli_defaults(c, rank, nranks);
+    if (argc > 1 && (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "show") == 0))
+        return browse_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "merge") == 0) {
         c->merge = 1;
         argc--;
