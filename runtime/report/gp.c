@@ -260,6 +260,7 @@ int gp_close(struct fig_env *e, const struct plan_output *o, struct gp_files *f)
     }
     free(f->gp_path);
     free(f->dat_path);
+    gp_title_overrides = NULL;   /* the caller's text ends with its figure */
     return f->ok ? rc : -1;
 }
 
