@@ -38,6 +38,13 @@ say $? "the table is shown"
 ! grep -Eq '(src|href)="https?:' $h
 say $? "nothing is loaded from the network"
 
+# the progress line: a bar, a percentage and human units
+"$TMSL" -o p --no-render -D steps=50 rep.tmsl >/dev/null 2>perr
+grep -Eq '^training \[#{20}\] 100% 2/2 runs, [0-9.]+[kMG]? model-steps/s, took [0-9]+:[0-9]{2}$' perr
+say $? "the progress line has a bar, a percentage and human units"
+grep -q "^tmsl: wrote p/ (open p/index.html)" perr
+say $? "tmsl says where it wrote"
+
 nimg=$(grep -c '<img ' $h)
 if [ ! -f o/wtw.png ] && [ ! -f o/wtw.svg ]; then
     t=$((t + 1)); echo "ok $t # SKIP gnuplot did not render the figures"
