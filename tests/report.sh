@@ -38,6 +38,14 @@ say $? "the table is shown"
 ! grep -Eq '(src|href)="https?:' $h
 say $? "nothing is loaded from the network"
 
+# titles print grid values to 3 significant digits; unrepresented features
+# are not labelled in features2d (their labels would pile up at the origin)
+printf 'model relu n=4 m=2; train steps=30 batch=16; sweep density 0.0697475..1 log 2; plot features2d;\n' >f2.tmsl
+"$TMSL" -q -o f2 --no-render f2.tmsl >/dev/null 2>&1
+grep -q 'set title "density = 0.0697"' f2/features2d.gp && grep -q '"coords":{"density":0.0697475}' f2/runs.jsonl \
+    && grep -q "(\$5 >= 0.1 ? sprintf('%d', \$1) : '')" f2/features2d.gp
+say $? "titles use 3 significant digits, runs.jsonl stays exact, weak features are unlabelled"
+
 # the progress line: a bar, a percentage and human units
 "$TMSL" -o p --no-render -D steps=50 rep.tmsl >/dev/null 2>perr
 grep -Eq '^training \[#{20}\] 100% 2/2 runs, [0-9.]+[kMG]? model-steps/s, took [0-9]+:[0-9]{2}$' perr
