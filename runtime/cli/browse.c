@@ -151,9 +151,10 @@ static int browse_runs(const char *dir, const char *want)
             fprintf(stderr, "tmsl: error: '%s' names more than one run (%s, %s, ...)\n", want,
                     json_str(match, "id"), id);
             status = 2;
-            break;
         }
         json_free(r);
+        if (status)
+            break;
     }
     if (want && status == 0 && !match) {
         fprintf(stderr, "tmsl: error: no run in '%s' has an id starting with '%s'\n", path, want);

@@ -142,9 +142,11 @@ static void html_figure(FILE *fp, struct fig_env *e, const struct plan_output *o
         size_t len = 0;
         unsigned char *img = (unsigned char *)util_read_file(path, &len);
         if (img && len > 0) {
-            fprintf(fp, "<img alt=\"%s\" src=\"data:%s;base64,", o->stem, mime[k]);
+            /* the link opens the full-size file beside the page, when there is one */
+            fprintf(fp, "<a href=\"%s.%s\"><img alt=\"%s\" src=\"data:%s;base64,", o->stem,
+                    ext[k], o->stem, mime[k]);
             base64(fp, img, len);
-            fputs("\">\n", fp);
+            fputs("\"></a>\n", fp);
             shown = 1;
         }
         free(img);
