@@ -168,4 +168,10 @@ say $? "the manifest records the overrides"
 "$TMSL" --no-render -D 'steps=2*10' out.tmsl >/dev/null 2>err3
 ls -d out/out+steps=2_10-* >/dev/null 2>&1
 say $? "an override value with odd characters gets a safe directory name with a hash"
+# merged shards keep the overrides they ran with
+"$TMSL" -q --no-render --shard 1/2 -D steps=20 -o sh out.tmsl >/dev/null 2>&1
+"$TMSL" -q --no-render --shard 2/2 -D steps=20 -o sh out.tmsl >/dev/null 2>&1
+"$TMSL" merge -q --no-render sh >/dev/null 2>&1
+grep -q '^# overrides: -D steps=20$' sh/norms.gp && grep -q '"override_args":"-D steps=20"' sh/manifest.json
+say $? "tmsl merge records the shards' overrides in headers and the manifest"
 echo "1..$t"
