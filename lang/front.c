@@ -323,12 +323,13 @@ void front_show(const struct front *f, FILE *out)
     front_show_expr(f, out, "  m", st->m, "(not set)");
     front_show_expr(f, out, "importance", st->importance, "1");
     front_show_expr(f, out, st->is_density ? "density" : "sparsity", st->sparsity, "0");
+    /* every training setting, the defaults too, so :show answers "what
+     * will train" without a trip to the documentation */
     for (int k = 0; k < PARAMS_COUNT; k++) {
-        if (!st->param[k])
-            continue;
-        char label[64];
+        char label[64], def[64];
         snprintf(label, sizeof label, "train %s =", params_table[k].name);
-        front_show_expr(f, out, label, st->param[k], NULL);
+        snprintf(def, sizeof def, "%s (default)", params_table[k].def_text);
+        front_show_expr(f, out, label, st->param[k], def);
     }
     if (f->have_seed)
         fprintf(out, "seed %llu (--seed)\n", (unsigned long long)f->seed);
@@ -339,8 +340,18 @@ void front_show(const struct front *f, FILE *out)
         snprintf(label, sizeof label, "let %s =", st->lets[k].name);
         front_show_expr(f, out, label, st->lets[k].expr, NULL);
     }
-    for (int k = 0; k < st->naxes; k++)
-        fprintf(out, "sweep %s: %d values\n", st->axes[k].name, st->axes[k].count);
+    for (int k = 0; k < st->naxes; k++) {
+        const struct front_axis *a = &st->axes[k];
+        fprintf(out, "sweep %s [", a->name);
+        for (int v = 0; v < a->count; v++) {   /* long sweeps: the ends and a count */
+            if (a->count > 12 && v == 6) {
+                fprintf(out, ", ...");
+                v = a->count - 4;
+            }
+            fprintf(out, "%s%.6g", v ? ", " : "", a->values[v]);
+        }
+        fprintf(out, "] (%d value%s)\n", a->count, a->count == 1 ? "" : "s");
+    }
     fprintf(out, "repeat %d%s\n", st->repeat, st->keep_best ? " keep best" : "");
     for (int k = 0; k < f->nover; k++) {
         char label[128];

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "browse.h"
 #include "diag.h"
 #include "exec.h"
 #include "figures.h"
@@ -43,12 +44,14 @@ static void usage(FILE *fp)
 {
     fputs("usage: tmsl [options] [FILE...]\n"
           "       tmsl merge [options] DIR... [-o OUT]\n"
+          "       tmsl ls DIR | tmsl show DIR [RUN]\n"
           "Run tmsl scripts (toy models of superposition experiments).\n"
           "With no FILE: an interactive session on a terminal, else read standard input.\n"
           "FILE '-' reads standard input.\n\n"
           "options:\n"
           "  -o, --output DIR     write figures, tables and runs.jsonl to DIR\n"
-          "                       (default: out/NAME for NAME.tmsl)\n"
+          "                       (default: out/NAME for NAME.tmsl, out/NAME+steps=500\n"
+          "                       with -D steps=500, out/NAME+seed=3 with --seed 3)\n"
           "  -D NAME=VALUE        override a setting or let variable (e.g. -D steps=1000)\n"
           "  -j, --jobs N         training threads (default: all cores)\n"
           "      --seed N         master seed (overrides 'seed' statements)\n"
@@ -73,6 +76,8 @@ static void usage(FILE *fp)
           "'tmsl merge DIR...' checks that the shards in DIR... ran the same script and\n"
           "cover the whole plan, then writes its figures, tables and runs.jsonl to OUT\n"
           "(default: the first DIR) without training.\n"
+          "'tmsl ls DIR' lists the runs of an output directory with their grid\n"
+          "coordinates and metrics; 'tmsl show DIR RUN' prints one run (id or prefix).\n"
 #ifdef HAVE_MPI
           "This tmsl is built with MPI: 'mpirun -np K tmsl FILE' splits each plan\n"
           "across K ranks; rank 0 writes the outputs.\n"
@@ -235,17 +240,53 @@ static int parse_args(struct cli *c, int argc, char **argv)
     return -1;
 }
 
-/* "examples/section2.tmsl" -> "out/section2" */
-static char *default_outdir(const char *file)
+/* "+steps=500+seed=3" for -D steps=500 --seed 3, "" without overrides.
+ * Characters that do not belong in a file name become '_', and then (or
+ * when the suffix grows long) a hash of the exact overrides keeps two
+ * different sets of overrides apart. */
+static char *override_suffix(const struct cli *c)
 {
-    if (strcmp(file, "-") == 0)
-        return xstrdup("out/stdin");
+    struct sbuf b, raw;
+    sbuf_init(&b);
+    sbuf_init(&raw);
+    sbuf_puts(&b, "");
+    sbuf_puts(&raw, "");
+    for (int i = 0; i < c->nover; i++)
+        sbuf_printf(&raw, "+%s=%s", c->over_name[i], c->over_value[i]);
+    if (c->fo.have_seed)
+        sbuf_printf(&raw, "+seed=%llu", (unsigned long long)c->fo.seed);
+    int changed = 0;
+    for (size_t i = 0; i < raw.len && b.len < 60; i++) {
+        char ch = raw.s[i];
+        int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                   strchr("+=.-_", ch);
+        changed |= !keep;
+        sbuf_add(&b, keep ? &ch : "_", 1);
+    }
+    if (changed || b.len < raw.len)
+        sbuf_printf(&b, "-%08llx", (unsigned long long)(util_hash64(raw.s, raw.len,
+                                                                    UTIL_HASH_INIT) >> 32));
+    sbuf_free(&raw);
+    return b.s;
+}
+
+/* "examples/section2.tmsl" -> "out/section2"; with overrides its own
+ * directory, "out/section2+steps=500", so a quick trial never replaces the
+ * outputs of the full-size run. */
+static char *default_outdir(const struct cli *c, const char *file)
+{
+    char *suffix = override_suffix(c), *dir;
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
     size_t len = strlen(base);
     if (len > 5 && strcmp(base + len - 5, ".tmsl") == 0)
         len -= 5;
-    return xasprintf("out/%.*s", (int)len, base);
+    if (strcmp(file, "-") == 0)
+        dir = xasprintf("out/stdin%s", suffix);
+    else
+        dir = xasprintf("out/%.*s%s", (int)len, base, suffix);
+    free(suffix);
+    return dir;
 }
 
 static char *exe_dir(void)
@@ -309,7 +350,7 @@ static int run_files(struct cli *c, struct front *f, struct diag *d, struct exec
             plan_print(&plans[i], stdout);
             continue;
         }
-        char *dir = c->outdir ? xstrdup(c->outdir) : default_outdir(c->files[i]);
+        char *dir = c->outdir ? xstrdup(c->outdir) : default_outdir(c, c->files[i]);
         c->eo.outdir = dir;
         c->eo.script = c->files[i];
         c->eo.source = &src[i];
@@ -450,6 +491,8 @@ static int script_main(struct cli *c, int rank)
 static int tmsl_body(struct cli *c, int argc, char **argv, int rank, int nranks)
 {
     cli_defaults(c, rank, nranks);
+    if (argc > 1 && (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "show") == 0))
+        return browse_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "merge") == 0) {
         c->merge = 1;
         argc--;

@@ -5,7 +5,12 @@
  * continuation prompt, as Lua's interpreter does. Ctrl-C at the prompt drops
  * the current input; during training it cancels the job (finished runs are
  * kept) and the session goes on. The line editor sits behind the repl_read
- * and history wrappers, so only they know about libedit. */
+ * and history wrappers, so only they know about libedit (Tab completion is
+ * complete.c's). Colon commands work at either prompt; `help`, `quit` and
+ * `exit` work without the colon. Each input's outputs get their own
+ * numbered stems (out/repl/003-wtw.png), so a later line never replaces
+ * an earlier figure, and their paths are printed. The statements that ran
+ * are kept, and `:save FILE` writes them as a script. */
 #include "config.h"
 
 #include <errno.h>
@@ -17,6 +22,7 @@
 
 #include <editline/readline.h>
 
+#include "complete.h"
 #include "figures.h"
 #include "listing.h"
 #include "repl.h"
@@ -30,6 +36,8 @@ struct repl {
     char *history;
     int preview;
     int nsnippet;
+    int ninput;              /* inputs that produced outputs, for numbered stems */
+    struct sbuf session;     /* every input that ran, for :save */
 };
 
 /* ---- line editor wrappers ---- */
@@ -83,10 +91,12 @@ static void repl_help(FILE *out)
           "  :help            this text\n"
           "  :help WHAT       the names tmsl knows: statements, settings, params, kinds,\n"
           "                   data, figures, metrics or functions\n"
-          "  :show            current settings\n"
+          "  :show            current settings, sweeps with their values\n"
           "  :plan            what 'table;' would train now (runs, batches, model-steps)\n"
           "  :preview on|off  show plotted figures in the terminal (default on)\n"
-          "  :quit            leave (also Ctrl-D)\n"
+          "  :save FILE       write this session's statements as a script\n"
+          "  :quit            leave (also quit, exit or Ctrl-D)\n"
+          "Commands work at the '...> ' prompt too; Tab completes names.\n"
           "Ctrl-C cancels the current input or training job.\n", out);
 }
 
@@ -105,14 +115,46 @@ static void repl_plan(struct repl *r)
     plan_free(&p);
 }
 
+static int repl_count_lines(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* :save FILE: the statements that ran, as a script that redoes the session. */
+static void repl_save(struct repl *r, const char *file)
+{
+    if (!*file) {
+        fprintf(stderr, "tmsl: error: usage: :save FILE\n");
+        return;
+    }
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "# saved from a tmsl %s session\n%s", PACKAGE_VERSION,
+                r->session.s ? r->session.s : "");
+    if (util_write_file(file, b.s, b.len) != 0)
+        fprintf(stderr, "tmsl: error: cannot write '%s': %s\n", file, strerror(errno));
+    else
+        printf("saved %d line%s of statements to %s\n", repl_count_lines(r->session.s),
+               repl_count_lines(r->session.s) == 1 ? "" : "s", file);
+    sbuf_free(&b);
+}
+
 /* Returns 1 when the command asks to quit. */
 static int repl_command(struct repl *r, const char *line)
 {
-    char cmd[32] = "", arg[32] = "";
-    sscanf(line, ":%31s %31s", cmd, arg);
+    char cmd[32] = "", arg[4096] = "";
+    sscanf(line, ":%31s %4095[^\n]", cmd, arg);
     if (!strcmp(cmd, "quit") || !strcmp(cmd, "q") || !strcmp(cmd, "exit"))
         return 1;
-    if ((!strcmp(cmd, "help") || !strcmp(cmd, "h") || !strcmp(cmd, "?")) && !*arg)
+    if (!strcmp(cmd, "save"))
+        repl_save(r, arg);
+    else if (!strcmp(cmd, "preview") && strcmp(arg, "on") && strcmp(arg, "off"))
+        printf("usage: :preview on|off (figures in the terminal are %s)\n",
+               r->preview ? "on" : "off");
+    else if ((!strcmp(cmd, "help") || !strcmp(cmd, "h") || !strcmp(cmd, "?")) && !*arg)
         repl_help(stdout);
     else if (!strcmp(cmd, "help") && listing_print(stdout, arg) != 0)
         fprintf(stderr, "tmsl: error: no help on '%s' (try :help)\n", arg);
@@ -120,10 +162,36 @@ static int repl_command(struct repl *r, const char *line)
         front_show(r->front, stdout);
     else if (!strcmp(cmd, "plan"))
         repl_plan(r);
-    else if (!strcmp(cmd, "preview") && (!strcmp(arg, "on") || !strcmp(arg, "off")))
+    else if (!strcmp(cmd, "preview"))
         r->preview = !strcmp(arg, "on");
     else
         fprintf(stderr, "tmsl: error: unknown command '%s' (try :help)\n", line);
+    fflush(stdout);
+    return 0;
+}
+
+/* `help`, `quit` and `exit` typed as words (with or without ';') at the
+ * main prompt: what a newcomer tries first. 1 quit, 0 handled, -1 not one. */
+static int repl_word_command(struct repl *r, const char *line)
+{
+    char word[16];
+    size_t n = 0;
+    while (*line == ' ' || *line == '\t')
+        line++;
+    while (n < sizeof word - 1 && line[n] && !strchr(" \t;", line[n]))
+        word[n] = line[n], n++;
+    word[n] = '\0';
+    const char *rest = line + n;
+    while (*rest && strchr(" \t;", *rest))
+        rest++;
+    if (*rest)
+        return -1;
+    if (!strcmp(word, "quit") || !strcmp(word, "exit"))
+        return 1;
+    if (strcmp(word, "help"))
+        return -1;
+    (void)r;
+    repl_help(stdout);
     fflush(stdout);
     return 0;
 }
@@ -139,11 +207,48 @@ static void repl_preview(struct repl *r, const struct plan *p)
         if (t)
             res[i] = *t;   /* shallow: the store owns the arrays */
     }
-    struct fig_env env = { r->opt.outdir, p, res, r->diag, "<repl>", 0, NULL };
+    struct fig_env env = { .outdir = r->opt.outdir, .plan = p, .results = res, .diag = r->diag,
+                           .script = "<repl>" };
     for (int i = 0; i < p->noutputs; i++)
         if (p->outputs[i].kind == PLAN_PLOT)
             fig_preview(&env, &p->outputs[i], stdout);
     free(res);
+}
+
+/* Give this input's outputs stems of their own, "003-wtw", so that the
+ * files of earlier inputs stay as they were. */
+static void repl_number_stems(struct repl *r, struct plan *p)
+{
+    if (p->noutputs == 0)
+        return;
+    r->ninput++;
+    for (int i = 0; i < p->noutputs; i++) {
+        char *stem = xasprintf("%03d-%s", r->ninput, p->outputs[i].stem);
+        free(p->outputs[i].stem);
+        p->outputs[i].stem = stem;
+    }
+}
+
+/* Say where every figure and table went. */
+static void repl_print_paths(struct repl *r, const struct plan *p)
+{
+    static const char *const ext[] = { "png", "svg", "gp" };
+    for (int i = 0; i < p->noutputs; i++) {
+        const struct plan_output *o = &p->outputs[i];
+        if (o->kind == PLAN_EXPECT)
+            continue;
+        char *path = NULL;
+        for (int k = 0; k < 3 && o->kind == PLAN_PLOT; k++) {
+            free(path);
+            path = xasprintf("%s/%s.%s", r->opt.outdir, o->stem, ext[k]);
+            if (access(path, R_OK) == 0)
+                break;
+        }
+        if (o->kind == PLAN_TABLE)
+            path = xasprintf("%s/%s.csv", r->opt.outdir, o->stem);
+        printf("wrote %s\n", path);
+        free(path);
+    }
 }
 
 /* Run one complete input. Returns 1 when it is still incomplete. */
@@ -155,11 +260,17 @@ static int repl_eval(struct repl *r, const char *text, size_t len)
     if (rc == 1)
         return 1;
     if (rc == 0) {
+        sbuf_add(&r->session, text, len);
+        sbuf_puts(&r->session, "\n");
+        repl_number_stems(r, &p);
         int status = exec_plan(r->store, &p, r->diag, &r->opt);
         if (status == 130)
             fprintf(stderr, "tmsl: cancelled\n");
-        else if (r->preview)
-            repl_preview(r, &p);
+        else {
+            repl_print_paths(r, &p);
+            if (r->preview)
+                repl_preview(r, &p);
+        }
     }
     plan_free(&p);
     fflush(stdout);
@@ -168,8 +279,9 @@ static int repl_eval(struct repl *r, const char *text, size_t len)
 
 int repl_run(struct front *f, struct exec_store *s, struct diag *d, const struct exec_options *o)
 {
-    struct repl r = { f, s, d, *o, NULL, 1, 0 };
+    struct repl r = { f, s, d, *o, NULL, 1, 0, 0, { NULL, 0, 0 } };
     repl_history_load(&r);
+    complete_install();
     printf("tmsl %s: toy models of superposition. :help for help, :quit to leave.\n",
            PACKAGE_VERSION);
     struct sbuf input;
@@ -185,9 +297,11 @@ int repl_run(struct front *f, struct exec_store *s, struct diag *d, const struct
         }
         if (!line)
             break;
-        if (!input.len && line[0] == ':') {
+        /* commands at either prompt; an unfinished statement is kept */
+        int quit = line[0] == ':' ? repl_command(&r, line)
+                 : !input.len ? repl_word_command(&r, line) : -1;
+        if (quit >= 0) {
             repl_history_add(&r, line);
-            int quit = repl_command(&r, line);
             free(line);
             if (quit)
                 break;
@@ -202,6 +316,7 @@ int repl_run(struct front *f, struct exec_store *s, struct diag *d, const struct
             sbuf_free(&input);
     }
     sbuf_free(&input);
+    sbuf_free(&r.session);
     free(r.history);
     fputc('\n', stdout);
     return 0;

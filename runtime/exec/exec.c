@@ -132,7 +132,27 @@ static int exec_output(struct fig_env *env, const struct plan_output *out,
     return 2;
 }
 
-static int produce_outputs(struct xctx *x)
+/* The report page and the manifest, then one line saying where it all is. */
+static void write_report(struct xctx *x, struct fig_env *env, int status)
+{
+    const struct exec_source *src = x->o->source;
+    long failed = 0;
+    for (int i = 0; i < x->p->nruns; i++) {
+        const struct store_rec *r = store_find(x->s, x->p->runs[i].key);
+        failed += r && r->failed;
+    }
+    struct report_info info = { x->o->script, src ? src->text : NULL, src ? src->len : 0,
+                                x->p->nruns, x->trained, x->reused, failed, status };
+    int bad = report_html_write(env, &info) != 0;
+    bad |= exec_write_manifest(x, env->claims, status) != 0;
+    if (!bad && !x->o->quiet && x->o->source)
+        fprintf(x->o->msg, "tmsl: wrote %s/ (open %s/index.html)\n", x->o->outdir,
+                x->o->outdir);
+}
+
+/* Every output in source order (unless training left runs missing), then
+ * the report; returns the plan's status from `status` so far. */
+static int produce_outputs(struct xctx *x, int status, int produce)
 {
     const struct plan *p = x->p;
     struct train_result *results = xcalloc((size_t)(p->nruns ? p->nruns : 1), sizeof *results);
@@ -142,16 +162,24 @@ static int produce_outputs(struct xctx *x)
             store_view(rec, &results[i]);   /* shallow: the store owns the arrays */
     }
     const struct exec_options *o = x->o;
+    struct fig_claims claims = { 0 };
+    char *over = exec_overrides_text(o->source);
     struct fig_env env = { o->outdir, p, results, x->d, o->script, o->render,
-                           o->quiet ? NULL : o->msg };
-    int status = 0;
-    for (int i = 0; i < p->noutputs && !exec_cancel; i++) {
+                           o->quiet ? NULL : o->msg, &claims, over };
+    int worst = 0;
+    for (int i = 0; produce && i < p->noutputs && !exec_cancel; i++) {
         int r = exec_output(&env, &p->outputs[i], o);
-        if (r > status)
-            status = r;
+        if (r > worst)
+            worst = r;
     }
+    status = !produce ? (status > 1 ? status : 1)
+           : worst == 2 || status == 2 ? 2 : (worst || status) ? 1 : 0;
+    if (!exec_cancel)
+        write_report(x, &env, status);
+    fig_claims_free(&claims);
+    free(over);
     free(results);
-    return status;
+    return exec_cancel ? 130 : status;
 }
 
 /* Everything after training, on the process that answers for the plan. */
@@ -167,14 +195,10 @@ static int finish_plan(struct xctx *x, int failed, int status)
         return 1;
     if (report_failures(x) > 0)
         status = status > 1 ? status : 1;
-    if (exec_write_runs_jsonl(x) != 0)
+    if (exec_write_runs_jsonl(x) != 0 || exec_write_safetensors(x) != 0)
         status = status > 1 ? status : 1;
-    if ((failed > 0 && x->o->fail_fast) || exec_count_need(x) > 0)
-        return status > 1 ? status : 1;
-    int r = produce_outputs(x);
-    if (exec_cancel)
-        return 130;
-    return r == 2 || status == 2 ? 2 : (r || status) ? 1 : 0;
+    int produce = !((failed > 0 && x->o->fail_fast) || exec_count_need(x) > 0);
+    return produce_outputs(x, status, produce);
 }
 
 /* A shard trains its slice, records it in its manifest, and stops there. */

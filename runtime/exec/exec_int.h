@@ -34,8 +34,21 @@ void exec_load_caches(struct xctx *x);
 void exec_persist_runs(struct xctx *x, const int *idx, int n);
 /* exec_train.c: train every needed run; failed count, -1 if cancelled. */
 int exec_train_missing(struct xctx *x);
-/* runs_json.c: OUTDIR/runs.jsonl, every run of the plan in plan order. */
+/* runs_json.c: OUTDIR/runs.jsonl, every run of the plan in plan order
+ * (schema in doc/results.md); JSON strings and numbers (null for NaN). */
+#define EXEC_RUNS_SCHEMA 1
 int exec_write_runs_jsonl(const struct xctx *x);
+void exec_json_string(FILE *fp, const char *str);
+void exec_json_number(FILE *fp, double v);
+/* safetensors.c: OUTDIR/weights-G.safetensors, one file per group. */
+int exec_write_safetensors(const struct xctx *x);
+/* manifest.c: the names of outputs ("relu-wtw", "expect:12"), the
+ * overrides as a command line ("-D steps=500 --seed 3", "" without), and
+ * OUTDIR/manifest.json. */
+char *exec_output_name(const struct xctx *x, int output);
+char *exec_overrides_text(const struct exec_source *src);
+struct fig_claims;
+int exec_write_manifest(const struct xctx *x, const struct fig_claims *claims, int status);
 #ifdef HAVE_MPI
 /* exec_mpi.c: a rank sends its slice; rank 0 gathers every slice. */
 void exec_mpi_send_slice(struct xctx *x, int status);

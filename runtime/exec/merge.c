@@ -143,6 +143,13 @@ int exec_merge(int ndirs, char *const *dirs, const char *exe_dir, struct diag *d
         struct exec_options mo = *o;
         mo.outdir = o->outdir ? o->outdir : dirs[0];
         mo.script = all.m[0].name;
+        /* the shards' script and overrides, for the manifest, headers and titles */
+        const struct shard_manifest *m0 = &all.m[0];
+        const struct exec_source src = { m0->name, m0->path, m0->text, m0->len, m0->nover,
+                                         (const char *const *)m0->over_name,
+                                         (const char *const *)m0->over_value, m0->have_seed,
+                                         m0->seed };
+        mo.source = &src;
         mo.no_train = 1;
         mo.force = 0;
         mo.shard_index = mo.shard_count = 0;

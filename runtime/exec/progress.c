@@ -1,5 +1,6 @@
 /* runtime/exec/progress.c: the progress line of progress.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,35 @@ static double now_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
 }
 
+/* 12345678 -> "12.3M": rates people read at a glance. */
+static void progress_human(char *buf, size_t size, double v)
+{
+    static const char unit[] = " kMGT";
+    int u = 0;
+    while (v >= 999.5 && u < 4) {
+        v /= 1000;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, size, "%.0f", v);
+    else
+        snprintf(buf, size, "%.*f%c", v < 99.95 ? 1 : 0, v, unit[u]);
+}
+
+/* "[#######.............]  35%" from the share of model-steps done, so one
+ * long run moves the bar too. */
+static void progress_bar(char *buf, size_t size, double frac)
+{
+    enum { WIDTH = 20 };
+    char bar[WIDTH + 1];
+    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    int full = (int)(frac * WIDTH);
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < full ? '#' : '.';
+    bar[WIDTH] = '\0';
+    snprintf(buf, size, "[%s] %3d%%", bar, (int)(frac * 100));
+}
+
 static void progress_line(struct progress *p, int final)
 {
     double el = now_since(&p->t0);
@@ -20,8 +50,11 @@ static void progress_line(struct progress *p, int final)
     double rate = el > 0 ? done / el : 0;
     double eta = rate > 0 ? (p->total_steps - done) / rate : 0;
     int runs = final ? p->runs_total : __atomic_load_n(&p->runs_done, __ATOMIC_RELAXED);
-    fprintf(p->msg, "%straining: %d/%d runs, %.3g model-steps/s, %s %d:%02d%s",
-            p->tty ? "\r" : "", runs, p->runs_total, rate, final ? "took" : "eta",
+    char bar[48], speed[16];
+    progress_bar(bar, sizeof bar, final ? 1 : p->total_steps > 0 ? done / p->total_steps : 0);
+    progress_human(speed, sizeof speed, rate);
+    fprintf(p->msg, "%straining %s %d/%d runs, %s model-steps/s, %s %d:%02d%s",
+            p->tty ? "\r" : "", bar, runs, p->runs_total, speed, final ? "took" : "eta",
             (int)((final ? el : eta) / 60), (int)(final ? el : eta) % 60,
             p->tty && !final ? "\033[K" : "\n");
     fflush(p->msg);

@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "exec_int.h"
+#include "fig_impl.h"
 #include "model.h"
 #include "util.h"
 
-static void json_string(FILE *fp, const char *str)
+void exec_json_string(FILE *fp, const char *str)
 {
     fputc('"', fp);
     for (const unsigned char *c = (const unsigned char *)str; *c; c++) {
@@ -26,7 +27,7 @@ static void json_string(FILE *fp, const char *str)
 }
 
 /* JSON has no NaN or infinity: write null for them. */
-static void json_number(FILE *fp, double v)
+void exec_json_number(FILE *fp, double v)
 {
     char buf[40];
     if (!isfinite(v)) {
@@ -57,7 +58,7 @@ static void json_double_field(FILE *fp, const char *name, const double *v, int n
     for (int i = 0; i < n; i++) {
         if (i)
             fputc(',', fp);
-        json_number(fp, v[i]);
+        exec_json_number(fp, v[i]);
     }
     fputc(']', fp);
 }
@@ -85,43 +86,194 @@ static void json_tensors(FILE *fp, const struct train_result *r)
     }
 }
 
-/* One run as one JSON object: identity, settings, results, metrics. */
-/* A run whose curve was not kept in memory is written without one. */
-static void json_run(FILE *fp, const struct plan_run *run, const struct train_result *r,
-                     int has_curve)
+/* The master seed is the last field of the settings text (plan.c writes
+ * it there because it is part of the run's identity). */
+static unsigned long long master_seed(const struct plan_run *run)
 {
-    fprintf(fp, "{\"id\":\"%s\",\"seed\":%llu,\"settings\":%s,\"failed\":%s", run->id,
-            (unsigned long long)run->spec.seed, run->settings_json, r->failed ? "true" : "false");
-    if (r->failed) {
-        fprintf(fp, ",\"fail_step\":%d,\"fail_reason\":", r->fail_step);
-        json_string(fp, r->fail_reason);
-        fputs("}\n", fp);
-        return;
+    const char *s = strstr(run->settings_json, ",\"seed\":");
+    for (const char *t = s; t; t = strstr(t + 1, ",\"seed\":"))
+        s = t;
+    return s ? strtoull(s + 8, NULL, 10) : 0;
+}
+
+static void json_coords(FILE *fp, const struct plan_group *g, int point)
+{
+    fputc('{', fp);
+    for (int a = 0; a < g->naxes; a++) {
+        fputs(a ? "," : "", fp);
+        exec_json_string(fp, g->axes[a].name);
+        fputc(':', fp);
+        exec_json_number(fp, g->coords[point * g->naxes + a]);
     }
-    fputs(",\"final_loss\":", fp);
-    json_number(fp, r->final_loss);
-    json_tensors(fp, r);
-    struct train_metrics mt;
-    if (train_metrics_of(r, &mt) == 0) {
-        json_double_field(fp, "norms", mt.norm, r->n);
-        json_double_field(fp, "superposition", mt.superpos, r->n);
-        json_double_field(fp, "dimensionality", mt.dim, r->n);
-        fputs(",\"frob2\":", fp);
-        json_number(fp, mt.frob2);
-        fprintf(fp, ",\"represented\":%d", mt.represented);
-        train_metrics_free(&mt);
+    fputc('}', fp);
+}
+
+/* Where a run sits: one (group, grid index) entry per grid cell that reads
+ * it, runs' entries contiguous (by run index, then group order). */
+struct where {
+    int *start;      /* [nruns + 1] */
+    int *group, *cell;
+    char **outputs;  /* [ngroups] JSON array of the output names reading the group */
+};
+
+static void where_outputs(const struct xctx *x, struct where *w)
+{
+    const struct plan *p = x->p;
+    w->outputs = xcalloc((size_t)(p->ngroups ? p->ngroups : 1), sizeof *w->outputs);
+    for (int g = 0; g < p->ngroups; g++) {
+        struct sbuf b;
+        sbuf_init(&b);
+        sbuf_puts(&b, "[");
+        for (int i = 0, k = 0; i < p->noutputs; i++) {
+            if (p->outputs[i].group != g)
+                continue;
+            char *name = exec_output_name(x, i);
+            sbuf_printf(&b, "%s\"%s\"", k++ ? "," : "", name);
+            free(name);
+        }
+        sbuf_puts(&b, "]");
+        w->outputs[g] = b.s;
     }
-    if (!has_curve) {
-        fputs("}\n", fp);
-        return;
+}
+
+static void where_build(const struct xctx *x, struct where *w)
+{
+    const struct plan *p = x->p;
+    w->start = xcalloc((size_t)p->nruns + 1, sizeof *w->start);
+    int total = 0;
+    for (int g = 0; g < p->ngroups; g++)
+        for (int i = 0; i < p->groups[g].npoints * p->groups[g].nrepeat; i++, total++)
+            w->start[p->groups[g].runs[i] + 1]++;
+    for (int r = 0; r < p->nruns; r++)
+        w->start[r + 1] += w->start[r];
+    int *fill = xmalloc(sizeof *fill * (size_t)(p->nruns ? p->nruns : 1));
+    memcpy(fill, w->start, sizeof *fill * (size_t)p->nruns);
+    w->group = xmalloc(sizeof *w->group * (size_t)(total ? total : 1));
+    w->cell = xmalloc(sizeof *w->cell * (size_t)(total ? total : 1));
+    for (int g = 0; g < p->ngroups; g++)
+        for (int i = 0; i < p->groups[g].npoints * p->groups[g].nrepeat; i++) {
+            int k = fill[p->groups[g].runs[i]]++;
+            w->group[k] = g;
+            w->cell[k] = i;
+        }
+    free(fill);
+    where_outputs(x, w);
+}
+
+static void where_free(struct where *w, int ngroups)
+{
+    for (int g = 0; g < ngroups; g++)
+        free(w->outputs[g]);
+    free(w->outputs);
+    free(w->start);
+    free(w->group);
+    free(w->cell);
+}
+
+/* The grid cells reading run i: the first one as the run's own experiment,
+ * point and coordinates, all of them under "reads". */
+static void json_where(FILE *fp, const struct xctx *x, const struct where *w, int i)
+{
+    const struct plan *p = x->p;
+    for (int k = w->start[i]; k < w->start[i + 1]; k++) {
+        const struct plan_group *g = &p->groups[w->group[k]];
+        int point = w->cell[k] / g->nrepeat;
+        if (k == w->start[i]) {
+            fputs(",\"experiment\":", fp);
+            exec_json_string(fp, g->experiment ? g->experiment : "");
+            fprintf(fp, ",\"group\":%d,\"point\":%d,\"coords\":", w->group[k], point);
+            json_coords(fp, g, point);
+            fprintf(fp, ",\"outputs\":%s,\"reads\":[", w->outputs[w->group[k]]);
+        }
+        fprintf(fp, "%s{\"group\":%d,\"experiment\":", k > w->start[i] ? "," : "", w->group[k]);
+        exec_json_string(fp, g->experiment ? g->experiment : "");
+        fprintf(fp, ",\"point\":%d,\"coords\":", point);
+        json_coords(fp, g, point);
+        fprintf(fp, ",\"outputs\":%s}", w->outputs[w->group[k]]);
     }
+    if (w->start[i] == w->start[i + 1])
+        fputs(",\"experiment\":null,\"group\":null,\"point\":null,\"coords\":{},"
+              "\"outputs\":[],\"reads\":[", fp);
+    fputc(']', fp);
+}
+
+/* Every per-point metric of the catalogue that is a value of one run. */
+static void json_metrics(FILE *fp, const struct train_result *r)
+{
+    const struct fig_env e = { .results = r };
+    int first = 1;
+    fputs(",\"metrics\":{", fp);
+    for (const struct names_metric *m = names_metrics; m->name; m++) {
+        if (m->kind != NAMES_POINT || !fig_metric_per_run((int)m->id))
+            continue;
+        double v = NAN;
+        fig_run_metric(&e, 0, (int)m->id, 0, &v);
+        fprintf(fp, "%s\"%s\":", first ? "" : ",", m->name);
+        exec_json_number(fp, v);
+        first = 0;
+    }
+    fputc('}', fp);
+}
+
+static void json_shapes(FILE *fp, const struct train_result *r)
+{
+    fputs(",\"tensors\":{", fp);
+    for (int t = 0; r->kind && t < r->kind->ntensors; t++) {
+        int rows, cols;
+        model_shape(r->kind, t, r->n, r->m, &rows, &cols);
+        fprintf(fp, "%s\"%s\":", t ? "," : "", r->kind->tensor[t].name);
+        if (r->kind->tensor[t].cols == MODEL_DIM_1)
+            fprintf(fp, "[%d]", rows);
+        else
+            fprintf(fp, "[%d,%d]", rows, cols);
+    }
+    fputc('}', fp);
+}
+
+static void json_curve(FILE *fp, const struct train_result *r)
+{
     fprintf(fp, ",\"curve\":[");
     for (int i = 0; i < r->ncurve; i++) {
         fprintf(fp, "%s[%d,", i ? "," : "", r->curve_step[i]);
-        json_number(fp, r->curve_loss[i]);
+        exec_json_number(fp, r->curve_loss[i]);
         fputc(']', fp);
     }
-    fputs("]}\n", fp);
+    fputc(']', fp);
+}
+
+/* One run as one JSON object (doc/results.md): identity and place in the
+ * grids, seeds as strings (they exceed 2^53), settings, failure, tensors,
+ * metrics, curve. A run whose curve was not kept in memory has none. */
+static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int i,
+                     const struct train_result *r, int has_curve)
+{
+    const struct plan_run *run = &x->p->runs[i];
+    fprintf(fp, "{\"schema\":%d,\"id\":\"%s\"", EXEC_RUNS_SCHEMA, run->id);
+    json_where(fp, x, w, i);
+    fprintf(fp, ",\"repeat\":%d,\"run_seed\":\"%llu\",\"master_seed\":\"%llu\",\"settings\":%s",
+            run->repeat, (unsigned long long)run->spec.seed, master_seed(run), run->settings_json);
+    fprintf(fp, ",\"failed\":%s,\"failure\":", r->failed ? "true" : "false");
+    if (r->failed) {
+        fprintf(fp, "{\"step\":%d,\"reason\":", r->fail_step);
+        exec_json_string(fp, r->fail_reason);
+        fputc('}', fp);
+    } else
+        fputs("null", fp);
+    fputs(",\"final_loss\":", fp);
+    exec_json_number(fp, r->failed ? NAN : r->final_loss);
+    json_shapes(fp, r);
+    json_tensors(fp, r);
+    struct train_metrics mt;
+    if (!r->failed && train_metrics_of(r, &mt) == 0) {
+        json_metrics(fp, r);
+        json_double_field(fp, "norms", mt.norm, r->n);
+        json_double_field(fp, "superposition", mt.superpos, r->n);
+        json_double_field(fp, "dimensionality", mt.dim, r->n);
+        train_metrics_free(&mt);
+    }
+    if (has_curve)
+        json_curve(fp, r);
+    fputs("}\n", fp);
 }
 
 /* runs.jsonl holds every run of the plan, in plan order, streamed. */
@@ -131,14 +283,17 @@ int exec_write_runs_jsonl(const struct xctx *x)
     struct afile af;
     int rc = util_afopen(&af, path);
     if (rc == 0) {
+        struct where w;
+        where_build(x, &w);
         for (int i = 0; i < x->p->nruns; i++) {
             const struct store_rec *rec = store_find(x->s, x->p->runs[i].key);
             struct train_result v;
             if (!rec)
                 continue;
             store_view(rec, &v);
-            json_run(af.fp, &x->p->runs[i], &v, !rec->curve_dropped);
+            json_run(af.fp, x, &w, i, &v, !rec->curve_dropped);
         }
+        where_free(&w, x->p->ngroups);
         rc = util_afclose(&af, 1);
     }
     if (rc != 0)

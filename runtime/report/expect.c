@@ -289,9 +289,34 @@ static void expect_report(struct expect_ctx *c, const struct eval_value *res)
     else
         what = xasprintf("the condition is false%s", where ? where : "");
     diag_error(c->e->diag, &c->o->span, "expectation failed: %s: %s", text, what);
+    fig_claim_note(c->e, c->o, 0, what);
     free(what);
     free(where);
     free(text);
+}
+
+/* A claim that holds is recorded with the value of its measured side (the
+ * side of the comparison that is not a constant), so a report shows how
+ * close it came; a claim of another shape is recorded as holding. */
+static void expect_note_holds(struct expect_ctx *c, struct eval_ctx *ev, const char *mask)
+{
+    const struct ast_node *x = c->o->expr;
+    struct eval_value v;
+    if (!c->e->claims || x->kind != AST_BINOP || x->op < AST_OP_EQ || x->op > AST_OP_GE ||
+        eval_node(ev, x->a->folded ? x->b : x->a, mask, &v) != 0) {
+        fig_claim_note(c->e, c->o, 1, "holds");
+        return;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (int k = 0; k < v.n; k++) {
+        lo = fmin(lo, eval_value_get(&v, k));
+        hi = fmax(hi, eval_value_get(&v, k));
+    }
+    char *what = v.n == 0 ? xstrdup("holds") : lo == hi ? xasprintf("measured %g", lo)
+               : xasprintf("measured %g to %g over %d points", lo, hi, v.n);
+    fig_claim_note(c->e, c->o, 1, what);
+    free(what);
+    eval_value_free(&v);
 }
 
 int expect_eval(struct fig_env *e, const struct plan_output *o)
@@ -314,9 +339,13 @@ int expect_eval(struct fig_env *e, const struct plan_output *o)
             holds &= eval_value_get(&res, k) != 0 && !isnan(eval_value_get(&res, k));
         if (!holds)
             expect_report(&c, &res);
+        else
+            expect_note_holds(&c, &ev, mask);
         rc = holds ? 0 : 1;
         eval_value_free(&res);
     }
+    if (rc < 0)
+        fig_claim_note(e, o, -1, "could not be evaluated (see the error)");
     free(c.why.extra);
     free(mask);
     return rc;

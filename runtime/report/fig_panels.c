@@ -113,9 +113,11 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         }
         fputs("\n\n", dat);
         panel_title(gp, lab);
+        /* features of norm < 0.1 are unrepresented: their labels would pile
+         * up at the origin, so they are left unlabelled */
         fprintf(gp, "set border; set tics; %s\n"
                 "plot dat index %d using (0):(0):2:3:4 with vectors head filled size graph 0.03,20 "
-                "lw 2 lc palette, \\\n     '' index %d using 2:3:(sprintf('%%d', $1)) with labels "
+                "lw 2 lc palette, \\\n     '' index %d using 2:3:($5 >= 0.1 ? sprintf('%%d', $1) : '') with labels "
                 "offset char 0.7,0.7 font ',8'\n",
                 p == g->npoints - 1 ? LAST_COLORBOX : "unset colorbox", block, block);
         block++;

@@ -8,6 +8,15 @@
 #include "plan.h"
 #include "train.h"
 
+/* What one `expect` measured, kept for the report page and the manifest. */
+struct fig_claim {
+    int output;          /* index of the PLAN_EXPECT output */
+    int holds;           /* 1 holds, 0 fails, -1 could not be evaluated */
+    char *measured;      /* "measured 5" or the failure's words */
+};
+struct fig_claims { int n; struct fig_claim *v; };
+void fig_claims_free(struct fig_claims *c);
+
 struct fig_env {
     const char *outdir;                  /* existing output directory */
     const struct plan *plan;
@@ -16,6 +25,8 @@ struct fig_env {
     const char *script;                  /* script path, for headers */
     int render;                          /* run gnuplot to render when available */
     FILE *msg;                           /* human notes (stderr), e.g. "gnuplot not found" once */
+    struct fig_claims *claims;           /* expect results are appended here (may be NULL) */
+    const char *overrides;               /* "-D steps=500 --seed 3", or NULL: headers, titles */
 };
 
 enum table_format { TABLE_TEXT, TABLE_CSV, TABLE_JSONL };
@@ -29,6 +40,20 @@ int table_emit(struct fig_env *e, const struct plan_output *o, FILE *out, enum t
 int expect_eval(struct fig_env *e, const struct plan_output *o);
 /* A plain-text look at a plot output's numbers, for terminals. 0 ok, -1 error. */
 int fig_preview(struct fig_env *e, const struct plan_output *o, FILE *out);
+/* Record a claim's result in e->claims (no-op when NULL). */
+void fig_claim_note(struct fig_env *e, const struct plan_output *o, int holds, const char *what);
+
+/* What the report page shows beside the outputs. */
+struct report_info {
+    const char *script_name;     /* as given */
+    const char *script_text;     /* may be NULL */
+    size_t script_len;
+    long runs, trained, reused, failed;
+    int status;                  /* the plan's exit status so far */
+};
+/* OUTDIR/index.html: figures, tables, claims, script, overrides. 0 ok, -1 error. */
+int report_html_write(struct fig_env *e, const struct report_info *info);
+
 /* gnuplot on PATH, or $GNUPLOT when set (set but empty means "none"). */
 int gp_available(void);
 

@@ -127,6 +127,8 @@ static void header(FILE *fp, struct fig_env *e, const struct plan_output *o, con
     for (const char *c = o->text ? o->text : ""; *c; c++)
         fputc(*c == '\n' || *c == '\r' ? ' ' : *c, fp);
     fprintf(fp, "\n# %s\n", what);
+    if (e->overrides && *e->overrides)
+        fprintf(fp, "# overrides: %s\n", e->overrides);
     const struct plan_group *g = &e->plan->groups[o->group];
     int total = g->npoints * g->nrepeat;
     fprintf(fp, "# runs (%d):", total);
@@ -136,9 +138,15 @@ static void header(FILE *fp, struct fig_env *e, const struct plan_output *o, con
             "out='%s.svg'\" %s.gp)\n", o->stem, o->stem, o->stem);
 }
 
+/* The overrides of the figure being written, for its title: figures are
+ * written one at a time, and passing them here keeps gp_model_words'
+ * callers unchanged. */
+static const char *gp_title_overrides;
+
 int gp_open(struct fig_env *e, const struct plan_output *o, struct gp_files *f)
 {
     memset(f, 0, sizeof *f);
+    gp_title_overrides = e->overrides;
     f->stem = o->stem;
     f->gp_path = xasprintf("%s/%s.gp", e->outdir, o->stem);
     f->dat_path = xasprintf("%s/%s.dat", e->outdir, o->stem);
@@ -253,6 +261,7 @@ int gp_close(struct fig_env *e, const struct plan_output *o, struct gp_files *f)
     }
     free(f->gp_path);
     free(f->dat_path);
+    gp_title_overrides = NULL;   /* the caller's text ends with its figure */
     return f->ok ? rc : -1;
 }
 
@@ -269,8 +278,11 @@ void gp_layout(int npanels, int *rows, int *cols)
 
 char *gp_model_words(const struct plan_group *g)
 {
-    return xasprintf("%s%s%s model, n=%d, m=%d", g->experiment && *g->experiment ? g->experiment : "",
-                     g->experiment && *g->experiment ? ": " : "", g->kind ? g->kind->name : "?", g->n, g->m);
+    const char *ov = gp_title_overrides && *gp_title_overrides ? gp_title_overrides : NULL;
+    return xasprintf("%s%s%s model, n=%d, m=%d%s%s%s",
+                     g->experiment && *g->experiment ? g->experiment : "",
+                     g->experiment && *g->experiment ? ": " : "", g->kind ? g->kind->name : "?", g->n, g->m,
+                     ov ? " (" : "", ov ? ov : "", ov ? ")" : "");
 }
 
 void gp_empty_panel(FILE *fp, const char *title, const char *why)

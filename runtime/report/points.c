@@ -45,9 +45,9 @@ int fig_point_kept(const struct fig_env *e, const struct plan_group *g, int p, i
     return g->keep_best && k > 1 ? 1 : k;
 }
 
-static void fmt_num(char *buf, size_t size, double v)
+static void fmt_num(char *buf, size_t size, double v, int digits)
 {
-    snprintf(buf, size, "%.6g", v);
+    snprintf(buf, size, "%.*g", digits, v);
     for (char *c = buf; *c; c++)   /* data never depends on the locale */
         if (*c == ',')
             *c = '.';
@@ -57,14 +57,17 @@ char *fig_point_label(const struct fig_env *e, const struct plan_group *g, int p
 {
     struct sbuf b;
     char num[64];
+    /* titles (" = ") read at a glance with 3 significant digits; messages
+     * ("=") keep 6 to tell neighbouring points apart */
+    int digits = strcmp(sep, " = ") == 0 ? 3 : 6;
     sbuf_init(&b);
     sbuf_puts(&b, "");
     for (int a = 0; a < g->naxes; a++) {
-        fmt_num(num, sizeof num, g->coords[p * g->naxes + a]);
+        fmt_num(num, sizeof num, g->coords[p * g->naxes + a], digits);
         sbuf_printf(&b, "%s%s%s%s", a ? ", " : "", g->axes[a].name, sep, num);
     }
     if (g->naxes == 0) {
-        fmt_num(num, sizeof num, e->plan->runs[g->runs[p * g->nrepeat]].sparsity);
+        fmt_num(num, sizeof num, e->plan->runs[g->runs[p * g->nrepeat]].sparsity, digits);
         sbuf_printf(&b, "sparsity%s%s", sep, num);
     }
     return b.s;
