@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kern.h"
+#include "kern_isa.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -29,7 +30,7 @@
 int kern_x5_usable(int m)
 {
     __builtin_cpu_init();
-    return m <= 32 && __builtin_cpu_supports("avx512f");
+    return m <= 32 && kern_isa() == KERN_ISA_AVX512;
 }
 
 /* C[r] = sum_k A[r][k] B[k] for rows r0 .. r0+RB, B rows of V vectors. */
