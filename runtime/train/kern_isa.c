@@ -193,6 +193,7 @@ double kern_isa_rng_rate(enum kern_isa isa)
 {
     volatile uint64_t sink;
     double t0 = isa_now();
+    (void)isa;
 #ifdef ISA_X86
     if (isa == KERN_ISA_AVX512 && kern_isa_supported(isa))
         sink = kern_rng_probe_avx512(ISA_RNG_REFILLS);
