@@ -25,5 +25,8 @@ struct vx_par {
 KERN_INST_DECL(base)
 KERN_INST_DECL(avx2)
 KERN_INST_DECL(avx512)
+/* The large-model block (kern_x5_body.h), x86 paths only. */
+void kern_x5_block_avx2(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
+void kern_x5_block_avx512(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
 
 #endif

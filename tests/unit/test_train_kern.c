@@ -11,7 +11,8 @@
  *    that the output gradient is sparse, and its dense draw against the
  *    general draw (exactly equal examples).
  *    All of this on every instruction-set path the CPU has (TMSL_ISA's
- *    choices), and the small-model kernel's paths agree bit for bit.
+ *    choices), and the small-model kernel's paths agree bit for bit, as do
+ *    the large-model kernel's AVX2 and AVX-512 blocks.
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -298,6 +299,53 @@ static void test_vx_paths(void)
     }
 }
 
+/* The large-model kernel's step on path isa (n=150, m=30, density p):
+ * gradient and loss as bytes. */
+static void gemm_bits(enum kern_isa isa, double p, float *out)
+{
+    enum { N = 150, M = 30, B = 300 };
+    static float W[N * M], WT[N * M], b[N], imp[N], gW[N * M], gb[N];
+    double d[N];
+    for (int i = 0; i < N; i++) {
+        d[i] = p;
+        b[i] = (float)(0.1 - 0.2 * (i % 3));
+        imp[i] = 1;
+        for (int k = 0; k < M; k++)
+            W[i * M + k] = WT[k * N + i] = (float)(0.3 * sin(3.0 * i + k));
+    }
+    memset(gW, 0, sizeof gW), memset(gb, 0, sizeof gb);
+    struct kern_sampler sp;
+    struct kern_gws gws;
+    kern_sampler_init(&sp, 7, N, d);
+    kern_isa_set(isa);
+    kern_gws_init(&gws, N, M);
+    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform};
+    struct kern_grad g = {gW, gb, 0, gW};
+    kern_gemm_step(&md, &sp, B, &gws, &g);
+    memcpy(out, gW, sizeof gW);
+    memcpy(out + N * M, gb, sizeof gb);
+    memcpy(out + N * M + N, &g.loss_sum, sizeof g.loss_sum);
+    kern_gws_free(&gws);
+    kern_sampler_free(&sp);
+}
+
+/* The large-model blocks on AVX2 give the same bits as on AVX-512. */
+static void test_gemm_paths(void)
+{
+    static float a[150 * 31 + 2], c[150 * 31 + 2];
+    if (!kern_isa_supported(KERN_ISA_AVX512)) {
+        ok(1, "# SKIP large-model blocks AVX2 vs AVX-512: this CPU lacks AVX-512");
+        return;
+    }
+    int same = 1;
+    for (double p = 1; p > 0.001; p /= 5) {
+        gemm_bits(KERN_ISA_AVX512, p, a);
+        gemm_bits(KERN_ISA_AVX2, p, c);
+        same &= memcmp(a, c, sizeof a) == 0;
+    }
+    ok(same, "large-model blocks on avx2: gradient and loss bit-identical to avx512");
+}
+
 static void metrics_case(const char *what, const float *W, int n, int m, const double *norm,
                          const double *sup, const double *dim, int rep)
 {
@@ -357,6 +405,7 @@ int main(void)
         test_gemm_step(0.01);
     }
     test_vx_paths();
+    test_gemm_paths();
     test_metrics();
     return done_testing();
 }
