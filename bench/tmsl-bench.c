@@ -6,7 +6,14 @@
  *     log) by relative importance of feature 1 (0.1 .. 10, log)
  * W4: relu n=400 m=30, 40 runs, density 0.001^(k/39), importance 1
  * Prints one line: name runs steps seconds s_per_10k model_steps_per_s
- * mean_final_loss failed cpu_s_per_10k. Timing uses the monotonic clock
+ * mean_final_loss failed cpu_s_per_10k kernels (which kernel trained how
+ * many runs, e.g. vx:28+fused:12, and the instruction-set path).
+ *   tmsl-bench machine
+ * prints the machine the benchmarks run on, one "key value" per line: cpu
+ * (its name), isa (the kernels' path: TMSL_ISA or the best the CPU has),
+ * width (floats per vector), fma (flop/s of one thread, measured with a
+ * loop of independent fused multiply-adds on that path) and rng (64-bit
+ * xoshiro256** words/s of the trainer's generator on one thread). Timing uses the monotonic clock
  * around train_batch only; cpu_s_per_10k is the process CPU time over the
  * same span (all threads), scaled likewise: on a busy machine, cpu / threads
  * estimates the wall time the machine would give when idle. The optional
@@ -18,6 +25,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "data.h"
+#include "kern.h"
+#include "kern_isa.h"
 #include "model.h"
 #include "train.h"
 #include "util.h"
@@ -53,8 +63,58 @@ static void work_fill(struct work *w, const char *name)
     }
 }
 
+static void machine(void)
+{
+    char line[256], name[200] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char *c = strchr(line, ':');
+        if (c && (!strncmp(line, "model name", 10) || !strncmp(line, "Model", 5))) {
+            snprintf(name, sizeof name, "%s", c + 2);
+            name[strcspn(name, "\n")] = 0;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    enum kern_isa isa = kern_isa();
+    printf("cpu %s\nisa %s\nwidth %d\n", name, kern_isa_name(isa), kern_isa_width(isa));
+    double fma = 0, rng = 0;
+    for (int k = 0; k < 3; k++) { /* best of three: the machine may be busy */
+        double a = kern_isa_fma_peak(isa), b = kern_isa_rng_rate(isa);
+        fma = a > fma ? a : fma;
+        rng = b > rng ? b : rng;
+    }
+    printf("fma %.4g\nrng %.4g\n", fma, rng);
+}
+
+/* "vx:28+fused:12/avx512": the kernels the trainer picks for these runs. */
+static void kernels_used(const struct train_spec *sp, int runs, char *out, size_t cap)
+{
+    int count[16] = {0};
+    for (int r = 0; r < runs; r++) {
+        struct kern_model md = {.kind = sp[r].kind->act, .n = sp[r].n, .m = sp[r].m};
+        const struct kern_def *d = kern_pick(sp[r].kind, data_find(sp[r].kind->data), &md,
+                                             sp[r].density);
+        for (int k = 0; d && k < 16 && kern_table[k]; k++)
+            count[k] += kern_table[k] == d;
+    }
+    size_t len = 0;
+    out[0] = 0;
+    for (int k = 0; k < 16 && kern_table[k]; k++)
+        if (count[k] && len < cap)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s:%d", len ? "+" : "",
+                                    kern_table[k]->name, count[k]);
+    if (len < cap)
+        snprintf(out + len, cap - len, "/%s", kern_isa_name(kern_isa()));
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "machine")) {
+        machine();
+        return 0;
+    }
     static const struct { const char *name; int n, m, runs; } tab[] = {
         {"W1", 5, 2, 10}, {"W2", 20, 5, 40}, {"W3", 2, 1, 10000}, {"W4", 400, 30, 40}};
     if (argc < 2) {
@@ -115,9 +175,11 @@ int main(int argc, char **argv)
         loss += res[r].final_loss / w.runs;
         train_result_free(&res[r]);
     }
-    printf("%s %d %d %.4f %.4f %.4g %.6g %d %.4f\n", argv[1], w.runs, steps, secs,
+    char used[200];
+    kernels_used(sp, w.runs, used, sizeof used);
+    printf("%s %d %d %.4f %.4f %.4g %.6g %d %.4f %s\n", argv[1], w.runs, steps, secs,
            steps > 0 ? secs * 10000.0 / steps : 0, secs > 0 ? w.runs * (double)steps / secs : 0,
-           loss, failed, steps > 0 ? cpu * 10000.0 / steps : 0);
+           loss, failed, steps > 0 ? cpu * 10000.0 / steps : 0, used);
     free(sp), free(res), free(imp0), free(dens0);
     return failed != 0;
 }

@@ -13,3 +13,5 @@ tests_unit_test_model_SOURCES = tests/unit/test_model.c tests/tap.h
 tests_unit_test_model_LDADD = libtmsl_train.a $(OPENBLAS_LIBS) -lm
 TESTS += tests/unit/test_train tests/unit/test_train_kern tests/unit/test_train_conv \
 	tests/unit/test_model
+# aarch64 cross build of the trainer tests, run by .ci/run under qemu
+EXTRA_DIST += tests/cross/aarch64.sh tests/cross/cblas.h tests/cross/cblas_naive.c

@@ -83,8 +83,8 @@ void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct ke
 void kern_loss_fold(int n, float *lossv, struct kern_grad *g);
 
 /* Large models (kern_gemm.c): non-empty examples gathered into blocks whose
- * decoder and gradients are matrix products: in-house AVX-512 loops
- * (kern_x5.c) for m <= 32 on CPUs that have it, else BLAS. */
+ * decoder and gradients are matrix products: in-house AVX-512 or AVX2 loops
+ * (kern_x5_body.h) for m <= 32 on those paths, else BLAS. */
 #define KERN_GEMM_MIN_NM 2048
 struct kern_gws {
     int n, m, mp;               /* mp: m rounded up to 16 */

@@ -278,6 +278,9 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     c->kr.def = kern_pick(sp->kind, dg, &c->kr.md, sp->density);
     if (c->kr.def) {
         c->kr.def->init(&c->kr);
+        int gemm = strcmp(c->kr.def->name, "gemm") == 0;
+        snprintf(c->out->kernel, sizeof c->out->kernel, "%s%s", c->kr.def->name,
+                 gemm ? (c->kr.gws.fast ? "/x5" : "/blas") : "");
         return 0;
     }
     c->out->failed = 1;

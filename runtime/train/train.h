@@ -59,6 +59,10 @@ struct train_result {
     int ncurve;
     int *curve_step;         /* [ncurve] */
     double *curve_loss;      /* [ncurve] loss at that step */
+    /* The kernel and arithmetic path that trained the run: vx, fused and
+     * untied give the same bits on every CPU; gemm/x5 (AVX-512 blocks) and
+     * gemm/blas round differently, and BLAS by its CPU core type too. */
+    char kernel[24];
 };
 
 /* Tensor called name of a result (NULL when the kind has none or the result

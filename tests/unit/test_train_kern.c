@@ -10,6 +10,9 @@
  *    forced onto BLAS) also on multi-block batches, with biases low enough
  *    that the output gradient is sparse, and its dense draw against the
  *    general draw (exactly equal examples).
+ *    All of this on every instruction-set path the CPU has (TMSL_ISA's
+ *    choices), and the small-model kernel's paths agree bit for bit, as do
+ *    the large-model kernel's AVX2 and AVX-512 blocks.
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 
 #include "../tap.h"
 #include "kern.h"
+#include "kern_isa.h"
 #include "util.h"
 
 static uint64_t seed = 12345;
@@ -242,6 +246,106 @@ static void test_gemm_step(double p)
     free(W), free(WT);
 }
 
+/* One small-model step on path isa from a fixed sampler state: the
+ * gradient, loss and the generator state afterwards, as bytes. */
+static void vx_bits(enum kern_isa isa, int n, int m, double p, unsigned char *out, size_t cap)
+{
+    enum { B = 200 };
+    float W[64 * 8], WT[64 * 8], b[64], imp[64], gW[64 * 8] = {0}, gb[64] = {0};
+    double d[64];
+    for (int i = 0; i < n; i++) {
+        d[i] = p;
+        b[i] = (float)(0.1 - 0.2 * (i % 3));
+        imp[i] = (float)pow(0.9, i);
+        for (int k = 0; k < m; k++)
+            W[i * m + k] = WT[k * n + i] = (float)(0.5 * sin(7.0 * i + k));
+    }
+    struct kern_sampler sp;
+    kern_sampler_init(&sp, 99, n, d);
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform};
+    struct kern_grad g = {gW, gb, 0, gW};
+    kern_isa_set(isa);
+    kern_vx_step(&md, &sp, B, &g);
+    kern_vx_step(&md, &sp, B, &g); /* the second step starts from the saved lanes */
+    size_t at = 0;
+    memset(out, 0, cap);
+    memcpy(out + at, gW, sizeof(float) * n * m), at += sizeof(float) * n * m;
+    memcpy(out + at, gb, sizeof(float) * n), at += sizeof(float) * n;
+    memcpy(out + at, &g.loss_sum, sizeof g.loss_sum), at += sizeof g.loss_sum;
+    memcpy(out + at, sp.rng.s, sizeof sp.rng.s);
+    kern_sampler_free(&sp);
+}
+
+/* Every path of the small-model kernel gives the same bits as the base one. */
+static void test_vx_paths(void)
+{
+    static const int shapes[][2] = {{2, 1}, {5, 2}, {20, 5}, {33, 7}};
+    static unsigned char ref[4096], got[4096];
+    for (int isa = 1; isa < KERN_ISA_COUNT; isa++) {
+        if (!kern_isa_supported((enum kern_isa)isa)) {
+            ok(1, "# SKIP small-model kernel on %s: this CPU lacks it",
+               kern_isa_name((enum kern_isa)isa));
+            continue;
+        }
+        int same = 1;
+        for (int s = 0; s < 4; s++)
+            for (double p = 1; p > 0.01; p /= 7) {
+                vx_bits(KERN_ISA_BASE, shapes[s][0], shapes[s][1], p, ref, sizeof ref);
+                vx_bits((enum kern_isa)isa, shapes[s][0], shapes[s][1], p, got, sizeof got);
+                same &= memcmp(ref, got, sizeof ref) == 0;
+            }
+        ok(same, "small-model kernel on %s: gradient, loss and generator state bit-identical "
+           "to the base path", kern_isa_name((enum kern_isa)isa));
+    }
+}
+
+/* The large-model kernel's step on path isa (n=150, m=30, density p):
+ * gradient and loss as bytes. */
+static void gemm_bits(enum kern_isa isa, double p, float *out)
+{
+    enum { N = 150, M = 30, B = 300 };
+    static float W[N * M], WT[N * M], b[N], imp[N], gW[N * M], gb[N];
+    double d[N];
+    for (int i = 0; i < N; i++) {
+        d[i] = p;
+        b[i] = (float)(0.1 - 0.2 * (i % 3));
+        imp[i] = 1;
+        for (int k = 0; k < M; k++)
+            W[i * M + k] = WT[k * N + i] = (float)(0.3 * sin(3.0 * i + k));
+    }
+    memset(gW, 0, sizeof gW), memset(gb, 0, sizeof gb);
+    struct kern_sampler sp;
+    struct kern_gws gws;
+    kern_sampler_init(&sp, 7, N, d);
+    kern_isa_set(isa);
+    kern_gws_init(&gws, N, M);
+    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform};
+    struct kern_grad g = {gW, gb, 0, gW};
+    kern_gemm_step(&md, &sp, B, &gws, &g);
+    memcpy(out, gW, sizeof gW);
+    memcpy(out + N * M, gb, sizeof gb);
+    memcpy(out + N * M + N, &g.loss_sum, sizeof g.loss_sum);
+    kern_gws_free(&gws);
+    kern_sampler_free(&sp);
+}
+
+/* The large-model blocks on AVX2 give the same bits as on AVX-512. */
+static void test_gemm_paths(void)
+{
+    static float a[150 * 31 + 2], c[150 * 31 + 2];
+    if (!kern_isa_supported(KERN_ISA_AVX512)) {
+        ok(1, "# SKIP large-model blocks AVX2 vs AVX-512: this CPU lacks AVX-512");
+        return;
+    }
+    int same = 1;
+    for (double p = 1; p > 0.001; p /= 5) {
+        gemm_bits(KERN_ISA_AVX512, p, a);
+        gemm_bits(KERN_ISA_AVX2, p, c);
+        same &= memcmp(a, c, sizeof a) == 0;
+    }
+    ok(same, "large-model blocks on avx2: gradient and loss bit-identical to avx512");
+}
+
 static void metrics_case(const char *what, const float *W, int n, int m, const double *norm,
                          const double *sup, const double *dim, int rep)
 {
@@ -288,12 +392,20 @@ int main(void)
     for (int k = 0; model_kinds[k]; k++)
         for (int d = 0; data_gens[d]; d++)
             test_fd(model_kinds[k], data_gens[d]);
-    test_kernels();
-    test_gemm_large();
-    test_gemm_step(1);
-    test_gemm_step(0.3);
-    test_gemm_step(0.1);
-    test_gemm_step(0.01);
+    /* every instruction-set path this CPU has, best last (left in use) */
+    for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+        if (kern_isa_set((enum kern_isa)isa) != 0)
+            continue;
+        tap_diag("kernels on instruction-set path %s", kern_isa_name((enum kern_isa)isa));
+        test_kernels();
+        test_gemm_large();
+        test_gemm_step(1);
+        test_gemm_step(0.3);
+        test_gemm_step(0.1);
+        test_gemm_step(0.01);
+    }
+    test_vx_paths();
+    test_gemm_paths();
     test_metrics();
     return done_testing();
 }

@@ -1,0 +1,32 @@
+/* runtime/train/kern_inst.h: what the per-instruction-set instances export.
+ * kern_base.c, kern_avx2.c and kern_avx512.c each compile the same kernel
+ * bodies (kern_vx_body.h) for one instruction set, with vectors as wide as
+ * its registers; the dispatchers (kern_vx.c, kern_isa.c) call the instance
+ * kern_isa() names. Every instance does the same float operations in the
+ * same order, so they agree bit for bit. */
+#ifndef TMSL_KERN_INST_H
+#define TMSL_KERN_INST_H
+#include <stdint.h>
+
+#include "kern.h"
+
+/* The small-model kernel's per-run constants. */
+struct vx_par {
+    const float *W, *b, *imp;
+    int32_t sthr[KERN_VX_MAXN]; /* presence threshold, sign-flipped for a signed compare */
+    int always[KERN_VX_MAXN];
+    enum train_kind kind;
+};
+
+#define KERN_INST_DECL(sfx)                                                                \
+    void kern_vx_run_##sfx(const struct vx_par *p, struct kern_sampler *sp, const float *X, \
+                           int batch, struct kern_grad *g, int n, int m);                  \
+    uint64_t kern_rng_probe_##sfx(int refills);
+KERN_INST_DECL(base)
+KERN_INST_DECL(avx2)
+KERN_INST_DECL(avx512)
+/* The large-model block (kern_x5_body.h), x86 paths only. */
+void kern_x5_block_avx2(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
+void kern_x5_block_avx512(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
+
+#endif
