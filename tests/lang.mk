@@ -13,5 +13,5 @@ tests_unit_test_eval_LDADD = $(LANG_TEST_LIBS)
 tests_fuzz_front_SOURCES = tests/fuzz_front.c
 tests_fuzz_front_LDADD = $(LANG_TEST_LIBS)
 TESTS += tests/unit/test_lexer tests/unit/test_parser tests/unit/test_plan tests/unit/test_eval \
-	tests/golden.sh tests/fuzz.sh tests/doc_examples.sh
-EXTRA_DIST += tests/golden tests/golden.sh tests/fuzz.sh tests/doc_examples.sh doc/language.md
+	tests/golden.sh tests/fuzz.sh tests/doc_examples.sh tests/abuse.sh
+EXTRA_DIST += tests/golden tests/golden.sh tests/fuzz.sh tests/doc_examples.sh tests/abuse.sh doc/language.md

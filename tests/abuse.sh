@@ -1,0 +1,65 @@
+#!/bin/sh
+# tests/abuse.sh: hostile input must end in a located message, never a crash:
+# 100,000-term chains and 100,000-deep nesting of every construct exit 2
+# saying "nests too deeply", binary input stops at its first bad byte.
+set -u
+: "${TMSL:?}"
+t=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+# gen NAME PREFIX REPEATED MIDDLE CLOSING: one script of a 100,000-fold construct
+gen() {
+    python3 - "$@" <<'PY'
+import sys
+name, pre, rep, mid, close, post = sys.argv[1:7]
+n = 100000
+open(name + ".tmsl", "w").write("model relu n=5 m=2;\n" + pre + rep * n + mid + close * n + post + "\n")
+PY
+}
+deep() {   # deep TITLE NAME: exit 2, the message, located, and nothing else went wrong
+    t=$((t + 1))
+    "$TMSL" --dry-run "$2.tmsl" >out 2>err
+    rc=$?
+    if [ $rc -eq 2 ] && grep -Eq "^$2\.tmsl:2:[0-9]+: error: .*nests too deeply" err &&
+       ! grep -Eqi 'memory exhausted|sanitizer|runtime error' err; then
+        echo "ok $t - $1"
+    else
+        echo "not ok $t - $1 (status $rc)"
+        head -c 600 err | sed 's/^/#   /'
+    fi
+}
+if ! command -v python3 >/dev/null; then echo "1..0 # SKIP python3 missing"; exit 0; fi
+gen chain_add "let x = 1" "+1" "" "" ";";           deep "100,000-term + chain" chain_add
+gen chain_mul "let x = 2" "*2" "" "" ";";           deep "100,000-term * chain" chain_mul
+gen chain_and "expect 1" " and 1" "" "" ";";        deep "100,000-term 'and' chain" chain_and
+gen chain_pow "let x = 1" "^1" "" "" ";";           deep "100,000-term ^ chain" chain_pow
+gen parens "let x = " "(" "1" ")" ";";              deep "100,000 nested parentheses" parens
+gen neg "let x = " "-" "1" "" ";";                  deep "100,000 unary minus" neg
+gen neg_sp "let x = " "- " "1" "" ";";              deep "100,000 spaced unary minus" neg_sp
+gen nots "expect " "not " "1" "" ";";               deep "100,000 'not'" nots
+gen lists "importance " "[" "1" "]" ";";            deep "100,000 nested lists" lists
+gen calls "let x = " "abs(" "1" ")" ";";            deep "100,000 nested calls" calls
+gen exps "" "experiment e { " "plot wtw;" " }" "";  deep "100,000 nested experiment blocks" exps
+gen sels "expect " "max(" "loss" ", 1)" ";";        deep "100,000 nested calls with arguments" sels
+
+# 200 levels are fine (the limit is documented as more than 200)
+python3 -c "open('ok.tmsl','w').write('model relu n=5 m=2;\nlet x = ' + '('*190 + '1' + '+1'*190 + ')'*190 + ';\ntable;\n')"
+t=$((t + 1))
+if "$TMSL" --dry-run ok.tmsl >out 2>err; then echo "ok $t - 190 levels of nesting are accepted"
+else echo "not ok $t - 190 levels of nesting are accepted"; sed 's/^/#   /' err; fi
+
+# binary input: one message at the first bad byte, no raw bytes echoed
+printf 'model relu n=2 m=1;\nplot wtw;\n\000\001\002\377\376 junk\001\001;\n' >bin.tmsl
+t=$((t + 1))
+"$TMSL" --dry-run bin.tmsl >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && [ "$(grep -c 'error:' err)" -eq 1 ] &&
+   grep -q '^bin.tmsl:3:1: error: unexpected byte 0x00' err && ! LC_ALL=C grep -q "$(printf '\001')" err; then
+    echo "ok $t - binary input: one error at the first bad byte"
+else
+    echo "not ok $t - binary input: one error at the first bad byte (status $rc)"
+    LC_ALL=C cat -v err | sed 's/^/#   /'
+fi
+echo "1..$t"
