@@ -467,6 +467,26 @@ static int check_list_values(struct front *f, const char *name, const struct ast
     return 0;
 }
 
+/* A sweep replaced before any output read it did nothing: most likely a
+ * copy-paste slip, so say where both are. */
+static void check_sweep_again(struct front *f, const struct front_axis *old,
+                              const struct ast_node *s)
+{
+    if (old->outputs_before != plan_builder_outputs(f->pb))
+        return;
+    int line, col;
+    diag_line_col(f->diag, old->span.src, old->span.start, &line, &col);
+    const char *file = diag_source_name(f->diag, old->span.src);
+    char where[300];
+    if (old->span.src == s->span.src)
+        snprintf(where, sizeof where, "line %d", line);
+    else
+        snprintf(where, sizeof where, "%s:%d", file ? file : "?", line);
+    diag_report(f->diag, DIAG_WARNING, &s->name_span,
+                "'%s' is swept again before any output read its sweep at %s; "
+                "this one replaces it", old->name, where);
+}
+
 static void check_sweep(struct front *f, struct ast_node *s)
 {
     const char *name = check_sweep_name(f, s);
@@ -477,7 +497,7 @@ static void check_sweep(struct front *f, struct ast_node *s)
          (check_pinned(f, "sparsity") || check_pinned(f, "density"))) ||
         (!strcmp(name, "seed") && f->have_seed))
         return;
-    struct front_axis ax = {name, 0, NULL, s->span};
+    struct front_axis ax = {name, 0, NULL, s->span, plan_builder_outputs(f->pb)};
     int rc = s->a->kind == AST_LIST ? check_list_values(f, name, s->a, &ax)
                                     : check_range(f, name, s->a, &ax);
     if (rc != 0)
@@ -488,6 +508,7 @@ static void check_sweep(struct front *f, struct ast_node *s)
         const char *an = st->axes[k].name;
         if (!strcmp(an, name) ||
             (same_slot && (!strcmp(an, "sparsity") || !strcmp(an, "density")))) {
+            check_sweep_again(f, &st->axes[k], s);
             free(st->axes[k].values);
             st->axes[k] = ax;   /* sweeping again replaces the axis in place */
             return;
@@ -621,6 +642,36 @@ static int expect_name(struct expect_ctx *x, struct ast_node *e)
     return expect_fold(x, e);
 }
 
+/* The grid is known here, so a selection that keeps no point is reported
+ * now rather than after training (the same words as at run time). */
+static int expect_selection(struct expect_ctx *x, const struct ast_node *e)
+{
+    const struct plan_group *g = x->g;
+    char *keep = xmalloc((size_t)g->npoints + 1);
+    memset(keep, 1, (size_t)g->npoints + 1);
+    int rc = 0;
+    for (int k = 0; k < e->nsels && rc == 0; k++) {
+        const struct ast_node *s = e->sels[k];
+        if (!strcmp(s->name, "tol"))
+            continue;
+        int any = 0;
+        for (int p = 0; p < g->npoints; p++) {
+            double v;
+            if (keep[p] && (plan_builder_coord(x->f->pb, g, p, s->name, &v) != 0 ||
+                            !eval_compare(s->op, v, s->a->num)))
+                keep[p] = 0;
+            any |= keep[p];
+        }
+        if (!any) {
+            diag_error(x->f->diag, &s->span, "no point of the sweep has %s %s %s", s->name,
+                       s->op == AST_OP_EQ ? "=" : ast_op_text(s->op), check_num(s->a->num).s);
+            rc = -1;
+        }
+    }
+    free(keep);
+    return rc;
+}
+
 static int expect_selectors(struct expect_ctx *x, struct ast_node *e)
 {
     int rc = 0;
@@ -662,7 +713,7 @@ static int expect_selectors(struct expect_ctx *x, struct ast_node *e)
             rc = -1;
         }
     }
-    return rc;
+    return rc == 0 ? expect_selection(x, e) : rc;
 }
 
 static int expect_feature_arg(struct expect_ctx *x, struct ast_node *e)
@@ -818,6 +869,23 @@ static void check_expect(struct front *f, struct ast_node *s)
 
 /* ---- blocks ---- */
 
+void check_settings_resolve(struct front *f, const struct ast_span *why)
+{
+    const struct front_state *st = &f->st;
+    if (!f->pb || plan_builder_read_gen(f->pb, f->gen) || !st->n || !st->m)
+        return;
+    double *val = xcalloc((size_t)st->naxes + 1, sizeof(double));
+    for (int corner = 0; corner < 2; corner++) {
+        for (int a = 0; a < st->naxes; a++)
+            val[a] = st->axes[a].values[corner ? st->axes[a].count - 1 : 0];
+        struct front_point pt;
+        if (check_resolve(f, st, val, why, &pt) != 0)
+            break;
+        front_point_free(&pt);
+    }
+    free(val);
+}
+
 static void check_experiment(struct front *f, struct ast_node *s)
 {
     for (int k = 0; k < f->nexp; k++)
@@ -836,8 +904,13 @@ static void check_experiment(struct front *f, struct ast_node *s)
     free(f->st.experiment);
     f->st.prefix = prefix;
     f->st.experiment = exp;
-    for (struct ast_node *b = s->body; b; b = b->next)
+    struct ast_node *last = s;
+    for (struct ast_node *b = s->body; b; b = b->next) {
         check_block(f, &b, 1);
+        last = b;
+    }
+    if (diag_errors(f->diag) == f->errors_before)
+        check_settings_resolve(f, &last->span);
     front_state_free(&f->st);
     f->st = saved;   /* settings made inside end with the block */
     f->gen++;

@@ -280,6 +280,8 @@ int front_load(struct front *f, const char *name, const char *text, size_t len, 
         f->use_stack[f->nuse++] = xstrdup(realpath(name, real) ? real : name);
     }
     check_block(f, ps.stmts->v, ps.stmts->n);
+    if (diag_errors(f->diag) == before && ps.stmts->n > 0)
+        check_settings_resolve(f, &ps.stmts->v[ps.stmts->n - 1]->span);
     front_load_reset(f);
     int rc = diag_errors(f->diag) == before ? 0 : -1;
     if (rc == 0) {

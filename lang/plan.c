@@ -43,6 +43,34 @@ const struct plan_group *plan_builder_group(struct plan_builder *pb, int g)
     return &pb->p.groups[g];
 }
 
+int plan_builder_outputs(const struct plan_builder *pb)
+{
+    return pb->p.noutputs;
+}
+
+int plan_builder_read_gen(const struct plan_builder *pb, unsigned gen)
+{
+    return pb->last_group >= 0 && pb->last_gen == gen;
+}
+
+int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g, int p,
+                       const char *name, double *x)
+{
+    for (int a = 0; a < g->naxes; a++)
+        if (strcmp(g->axes[a].name, name) == 0) {
+            *x = g->coords[(size_t)p * (size_t)g->naxes + (size_t)a];
+            return 0;
+        }
+    const struct plan_run *r = &pb->p.runs[g->runs[(size_t)p * (size_t)g->nrepeat]];
+    if (strcmp(name, "sparsity") == 0)
+        *x = 1.0 - r->density[0];
+    else if (strcmp(name, "density") == 0)
+        *x = r->density[0];
+    else
+        return -1;
+    return 0;
+}
+
 /* ---- run identity ---- */
 
 static void plan_num(struct sbuf *b, double v)

@@ -62,4 +62,56 @@ else
     echo "not ok $t - binary input: one error at the first bad byte (status $rc)"
     LC_ALL=C cat -v err | sed 's/^/#   /'
 fi
+
+# mistakes are reported before anything trains: exit 2, no runs left behind
+mistake() {   # mistake TITLE PATTERN OUTDIR -- command...: exit 2, PATTERN on stderr, nothing trained
+    title=$1 pat=$2 odir=$3; shift 4
+    t=$((t + 1))
+    "$@" >out 2>err </dev/null
+    rc=$?
+    if [ $rc -eq 2 ] && grep -Eq -- "$pat" err && [ -z "$(ls -A "$odir/runs" 2>/dev/null)" ]; then
+        echo "ok $t - $title"
+    else
+        echo "not ok $t - $title (status $rc)"
+        sed 's/^/#   /' err
+    fi
+}
+printf 'model relu n=2 m=1;\ntrain steps=10 batch=8;\nsweep sparsity 0..0.9 lin 4;\ntable;\n' >small.tmsl
+printf 'model relu n=2 m=1;\ntrain steps=10 batch=8;\nsweep sparsity [0, 0.9];\nexpect represented(sparsity=0.5) == 2;\n' >sel.tmsl
+printf 'model relu n=20 m=5;\nimportance [1, 2, 3];\n' >unread.tmsl
+printf 'model relu n=20 m=5;\nexperiment a { table; importance [1, 2]; }\n' >unread_exp.tmsl
+: >empty.tmsl
+printf '# only a comment\nmodel relu n=2 m=1;\n' >noout.tmsl
+touch afile
+mistake "an output directory that cannot be made" "cannot create output directory 'afile/x'" afile/x \
+    -- "$TMSL" -q -o afile/x small.tmsl
+mistake "a selector that matches no grid point" "^sel.tmsl:4:20: error: no point of the sweep has sparsity = 0.5" out/sel \
+    -- "$TMSL" -q -o out/sel sel.tmsl
+mistake "a setting no output reads is still checked" "^unread.tmsl:2:12: error: importance has 3 entries but n is 20" out/u \
+    -- "$TMSL" -q -o out/u unread.tmsl
+mistake "... also at the end of an experiment" "^unread_exp.tmsl:2:[0-9]+: error: importance has 2 entries but n is 20" out/u \
+    -- "$TMSL" -q -o out/u unread_exp.tmsl
+mistake "an empty script has nothing to do" "'empty.tmsl' has nothing to do" out/e -- "$TMSL" -q -o out/e empty.tmsl
+mistake "a script without outputs has nothing to do" "'noout.tmsl' has nothing to do" out/e \
+    -- "$TMSL" --dry-run noout.tmsl
+mkdir -p adir
+mistake "a directory given as FILE" "cannot read 'adir': it is a directory" out/d -- "$TMSL" adir
+if [ "$(id -u)" -ne 0 ]; then
+    mkdir -p ro && chmod 555 ro
+    mistake "an existing output directory that cannot be written" "cannot (write in|create) output directory" ro \
+        -- "$TMSL" -q -o ro small.tmsl
+    chmod 755 ro
+else
+    t=$((t + 1)); echo "ok $t # SKIP root writes everywhere"
+fi
+printf 'model relu n=2 m=1;\nsweep sparsity 0..0.9 lin 4;\nsweep density [1, 0.5];\ntable;\nsweep sparsity [0, 0.5];\ntable;\n' >again.tmsl
+t=$((t + 1))
+"$TMSL" --dry-run again.tmsl >out 2>err
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^again.tmsl:3:7: warning: 'sparsity' is swept again before any output read its sweep at line 2" err &&
+   [ "$(grep -c warning err)" -eq 1 ]; then
+    echo "ok $t - a sweep replaced before any output read it is named, with both lines"
+else
+    echo "not ok $t - a sweep replaced before any output read it is named (status $rc)"; sed 's/^/#   /' err
+fi
 echo "1..$t"

@@ -36,7 +36,7 @@ grep -q "unknown command ':bogus'" s.txt; say $? "an unknown command is named"
 # libedit writes spaces as \040 in its history file
 grep -q 'relu.*n=4' "$tmp/history" 2>/dev/null; say $? "history is saved to \$TMSL_HISTORY"
 
-printf 'model relu n=4 m=2;\nsparsity 0.5;\n' | "$TMSL" --dry-run >piped.txt 2>&1
+printf 'model relu n=4 m=2;\nsparsity 0.5;\ntable;\n' | "$TMSL" --dry-run >piped.txt 2>&1
 st=$?
 ! grep -q 'tmsl> ' piped.txt; r=$?
 [ $st -eq 0 ] && [ $r -eq 0 ]; say $? "piped input runs as a script, without prompts"

@@ -12,6 +12,8 @@
  * live beside it: exec_cache.c, exec_train.c, runs_json.c, exec_mpi.c. */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +190,39 @@ static int finish_shard(struct xctx *x, int failed)
         return 130;
     }
     return report_failures(x) > 0 ? 1 : 0;
+}
+
+/* Make dir and leave a file there and take it away again: the only sure
+ * test of writability (permissions, read-only mounts, a full inode table). */
+static int exec_probe_dir(const char *dir, struct diag *d)
+{
+    if (util_mkdirs(dir) != 0) {
+        diag_error(d, NULL, "cannot create output directory '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    char *probe = xasprintf("%s/.tmsl-probe-%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    int err = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    if (fd < 0) {
+        diag_error(d, NULL, "cannot write in output directory '%s': %s", dir, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int exec_check_outdir(const char *outdir, struct diag *d)
+{
+    if (exec_probe_dir(outdir, d) != 0)
+        return 2;
+    char *runs = xasprintf("%s/runs", outdir);
+    int rc = exec_probe_dir(runs, d);
+    free(runs);
+    return rc != 0 ? 2 : 0;
 }
 
 int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
