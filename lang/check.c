@@ -408,6 +408,14 @@ static int check_eval_const(struct front *f, const struct ast_node *e, double *v
     return eval_expr(&c, e, v);
 }
 
+/* seed, steps, batch, n, m, log_every, repeat: settings that take integers. */
+static int check_is_integer_setting(const char *name)
+{
+    const struct names_setting *set = names_setting_find(name);
+    const struct params_def *np = set ? NULL : params_find(name);
+    return set ? set->range.integer : np && np->type == PARAMS_INT;
+}
+
 /* a..b lin N / a..b log N. For sparsity, log spaces the density 1 - S. */
 static int check_range(struct front *f, const char *name, const struct ast_node *r,
                        struct front_axis *ax)
@@ -437,9 +445,14 @@ static int check_range(struct front *f, const char *name, const struct ast_node 
     int n = (int)cnt;
     ax->count = n;
     ax->values = xmalloc((size_t)n * sizeof(double));
+    int whole = check_is_integer_setting(name);
     for (int k = 0; k < n; k++) {
         double t = n == 1 ? 0 : (double)k / (n - 1);
         double v = is_log ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
+        /* 0..99 lin 100 gives 13.000000000000002: an integer setting means
+         * the integer a rounding error away */
+        if (whole && fabs(v - round(v)) <= 1e-9 * fmax(1, fabs(v)))
+            v = round(v);
         ax->values[k] = sp ? 1 - v : v;
     }
     ax->values[0] = a;          /* endpoints exact, whatever rounding did */

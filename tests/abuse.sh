@@ -114,4 +114,19 @@ if [ $rc -eq 0 ] && grep -q "^again.tmsl:3:7: warning: 'sparsity' is swept again
 else
     echo "not ok $t - a sweep replaced before any output read it is named (status $rc)"; sed 's/^/#   /' err
 fi
+
+# integer settings swept with lin spacing are exact integers
+printf 'model relu n=2 m=1;\nsweep seed 0..99 lin 100;\ntable;\n' >seeds.tmsl
+t=$((t + 1))
+"$TMSL" --dry-run seeds.tmsl >out 2>err
+if [ $? -eq 0 ] && grep -q '^runs: 100 unique$' out && grep -q 'seed 100 (0 .. 99)' out; then
+    echo "ok $t - sweep seed 0..99 lin 100 gives 100 integer seeds"
+else
+    echo "not ok $t - sweep seed 0..99 lin 100 gives 100 integer seeds"; sed 's/^/#   /' err
+fi
+# one step's work is bounded
+mistake "batch is at most 10^7" "batch must be at most 10000000" out/b -- "$TMSL" -q -D batch=1e9 -o out/b small.tmsl
+mistake "n*batch is bounded" "one step would draw n\*batch = 200000000" out/b -- "$TMSL" -q -D n=20 -D batch=1e7 -o out/b small.tmsl
+mistake "n*m*batch is bounded" "one step would cost n\*m\*batch = 10000000000" out/b \
+    -- "$TMSL" -q -D n=1000 -D m=1000 -D batch=10000 -o out/b small.tmsl
 echo "1..$t"

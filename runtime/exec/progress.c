@@ -1,5 +1,7 @@
 /* runtime/exec/progress.c: the progress line of progress.h. */
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,17 +14,30 @@ static double now_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
 }
 
+/* "m:ss" of t seconds, rounded up so that work left never reads 0:00. */
+static void progress_clock(char *buf, size_t size, double t)
+{
+    long s = (long)ceil(t);
+    snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
+}
+
 static void progress_line(struct progress *p, int final)
 {
     double el = now_since(&p->t0);
     double done = (double)__atomic_load_n(&p->base_steps, __ATOMIC_RELAXED) +
                   (double)__atomic_load_n(&p->steps_done, __ATOMIC_RELAXED);
     double rate = el > 0 ? done / el : 0;
-    double eta = rate > 0 ? (p->total_steps - done) / rate : 0;
     int runs = final ? p->runs_total : __atomic_load_n(&p->runs_done, __ATOMIC_RELAXED);
-    fprintf(p->msg, "%straining: %d/%d runs, %.3g model-steps/s, %s %d:%02d%s",
-            p->tty ? "\r" : "", runs, p->runs_total, rate, final ? "took" : "eta",
-            (int)((final ? el : eta) / 60), (int)(final ? el : eta) % 60,
+    char rate_text[32] = "--", when[32] = "--:--";
+    /* until a step has finished there is no rate to go by */
+    if (rate > 0 || final)
+        snprintf(rate_text, sizeof rate_text, "%.3g", rate);
+    if (final)
+        snprintf(when, sizeof when, "%d:%02d", (int)(el / 60), (int)el % 60);
+    else if (rate > 0)
+        progress_clock(when, sizeof when, (p->total_steps - done) / rate);
+    fprintf(p->msg, "%straining: %d/%d runs, %s model-steps/s, %s %s%s",
+            p->tty ? "\r" : "", runs, p->runs_total, rate_text, final ? "took" : "eta", when,
             p->tty && !final ? "\033[K" : "\n");
     fflush(p->msg);
 }
