@@ -77,7 +77,8 @@ static void usage(FILE *fp)
 #endif
           "\n"
           "exit status: 0 ok, 1 a run or expectation failed, 2 usage or script error\n"
-          "(found before anything trains; also a script with nothing to do), 130 interrupted\n", fp);
+          "(found before anything trains; also a script with nothing to do), 3 cannot\n"
+          "write output (e.g. a full disk), 130 interrupted\n", fp);
 }
 
 static int usage_error(const char *fmt, const char *arg)

@@ -68,8 +68,8 @@ static void print_stats(const struct xctx *x)
     if (o->quiet || x->p->nruns == 0)
         return;
     if (x->cache_bad > 0)
-        fprintf(o->msg, "tmsl: note: skipped %ld damaged run cache entr%s; their runs were "
-                "trained again\n", x->cache_bad, x->cache_bad == 1 ? "y" : "ies");
+        fprintf(o->msg, "tmsl: note: skipped %ld damaged run cache entr%s\n", x->cache_bad,
+                x->cache_bad == 1 ? "y" : "ies");   /* the summary says what trained */
     if (o->shard_count > 1 && o->nranks <= 1)
         fprintf(o->msg, "tmsl: shard %d/%d: %d of %d runs: trained %ld, reused %ld", x->index,
                 x->count, x->nowned, x->p->nruns, x->trained, x->reused);
@@ -234,6 +234,7 @@ int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
         diag_error(d, NULL, "cannot create output directory '%s': %s", o->outdir, strerror(errno));
         return 1;
     }
+    int write_errors = util_write_failures();
     struct xctx x;
     exec_xctx_init(&x, s, p, d, o);
     exec_load_caches(&x);
@@ -262,6 +263,9 @@ int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
         status = finish_plan(&x, failed, 0);
     }
     exec_xctx_free(&x);
+    /* a file that could not be written is its own failure, not a run's */
+    if (status != 130 && util_write_failures() > write_errors)
+        status = 3;
     return status;
 }
 

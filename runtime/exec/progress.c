@@ -87,3 +87,11 @@ void progress_stop(struct progress *p, int print_final)
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
 }
+
+void progress_drop(struct progress *p, int runs, double steps)
+{
+    pthread_mutex_lock(&p->lock);
+    p->runs_total -= runs;
+    p->total_steps -= steps;
+    pthread_mutex_unlock(&p->lock);
+}
