@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "front_int.h"
+#include "hmap.h"
 #include "parse.h"
 #include "util.h"
 
@@ -901,12 +902,15 @@ void check_settings_resolve(struct front *f, const struct ast_span *why)
 
 static void check_experiment(struct front *f, struct ast_node *s)
 {
-    for (int k = 0; k < f->nexp; k++)
-        if (!strcmp(f->exp_names[k], s->name)) {
-            diag_error(f->diag, &s->name_span, "duplicate experiment name '%s'", s->name);
-            return;
-        }
-    f->exp_names = xrealloc(f->exp_names, (size_t)(f->nexp + 1) * sizeof *f->exp_names);
+    uint64_t h = util_hash64(s->name, strlen(s->name), UTIL_HASH_INIT);
+    int seen = hmap_get(&f->exp_index, h);
+    if (seen >= 0 && !strcmp(f->exp_names[seen], s->name)) {
+        diag_error(f->diag, &s->name_span, "duplicate experiment name '%s'", s->name);
+        return;
+    }
+    if ((f->nexp & (f->nexp - 1)) == 0)   /* grow by doubling: linear in the count */
+        f->exp_names = xrealloc(f->exp_names, (size_t)(2 * f->nexp + 1) * sizeof *f->exp_names);
+    hmap_put(&f->exp_index, h, f->nexp);
     f->exp_names[f->nexp++] = xstrdup(s->name);
     struct front_state saved;
     front_state_copy(&saved, &f->st);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "ast.h"
 #include "eval.h"
+#include "hmap.h"
 #include "front.h"
 #include "names.h"
 #include "plan.h"
@@ -77,6 +78,7 @@ struct front {
     char **use_stack;
     int nexp;                         /* experiment names seen in this load */
     char **exp_names;
+    struct hmap exp_index;            /* hash of a name -> its index in exp_names */
     struct plan_builder *pb;
     void (*use)(struct front *f, const struct ast_node *s);   /* front_use */
     int nlet_seen;                    /* let names seen anywhere (for -D checks) */

@@ -129,4 +129,20 @@ mistake "batch is at most 10^7" "batch must be at most 10000000" out/b -- "$TMSL
 mistake "n*batch is bounded" "one step would draw n\*batch = 200000000" out/b -- "$TMSL" -q -D n=20 -D batch=1e7 -o out/b small.tmsl
 mistake "n*m*batch is bounded" "one step would cost n\*m\*batch = 10000000000" out/b \
     -- "$TMSL" -q -D n=1000 -D m=1000 -D batch=10000 -o out/b small.tmsl
+
+# the front end is linear in the script: 60,000 experiments (3.4 MB) take
+# seconds; a quadratic pass (a scan over earlier outputs per output) took minutes
+python3 -c "
+out = ['model relu n=5 m=2;', 'train steps=10 batch=8;']
+out += ['experiment e%d { sparsity 0.%d; table loss; plot wtw; }' % (k, k % 10) for k in range(60000)]
+open('huge.tmsl', 'w').write('\\n'.join(out) + '\\n')"
+t=$((t + 1))
+start=$(date +%s)
+"$TMSL" --dry-run huge.tmsl >out 2>err
+rc=$? took=$(($(date +%s) - start))
+if [ $rc -eq 0 ] && grep -q '^runs: 10 unique$' out && [ "$(grep -c '^output' out)" -eq 120000 ] && [ $took -lt 60 ]; then
+    echo "ok $t - a 3.4 MB script of 60,000 experiments plans in ${took}s (bound 60s)"
+else
+    echo "not ok $t - a 3.4 MB script of 60,000 experiments plans in ${took}s (bound 60s), status $rc"
+fi
 echo "1..$t"
