@@ -10,7 +10,11 @@
 #include "util.h"
 
 struct ast_chunk { struct ast_chunk *next; size_t used, size; };
-struct ast_arena { struct ast_chunk *head; };
+struct ast_arena {
+    struct ast_chunk *head;
+    int too_deep;               /* a constructor hit AST_MAX_DEPTH */
+    struct ast_span deep_span;  /* the first node that did */
+};
 
 #define AST_CHUNK 16384
 
@@ -60,12 +64,57 @@ char *ast_strndup(struct ast_arena *a, const char *s, size_t n)
     return p;
 }
 
+int ast_arena_too_deep(const struct ast_arena *a, struct ast_span *where)
+{
+    if (a->too_deep && where)
+        *where = a->deep_span;
+    return a->too_deep;
+}
+
+static int ast_height(const struct ast_node *n)
+{
+    return n ? n->height : 0;
+}
+
+/* Set n's height from its children; a node that would nest too deeply
+ * becomes a leaf (the text is in error anyway), so every later walk of the
+ * tree stays within AST_MAX_DEPTH frames. */
+static struct ast_node *ast_bound(struct ast_arena *a, struct ast_node *n)
+{
+    int h = ast_height(n->a);
+    if (ast_height(n->b) > h)
+        h = ast_height(n->b);
+    if (ast_height(n->c) > h)
+        h = ast_height(n->c);
+    for (int k = 0; k < n->nargs; k++)
+        if (ast_height(n->args[k]) > h)
+            h = ast_height(n->args[k]);
+    for (int k = 0; k < n->nsels; k++)
+        if (ast_height(n->sels[k]) > h)
+            h = ast_height(n->sels[k]);
+    n->height = h + 1;
+    if (n->height <= AST_MAX_DEPTH)
+        return n;
+    if (!a->too_deep) {
+        a->too_deep = 1;
+        a->deep_span = n->span;
+    }
+    n->kind = AST_NUM;
+    n->num = 0;
+    n->folded = 1;
+    n->a = n->b = n->c = NULL;
+    n->nargs = n->nsels = 0;
+    n->height = 1;
+    return n;
+}
+
 static struct ast_node *ast_new(struct ast_arena *a, enum ast_kind k, struct ast_span sp)
 {
     struct ast_node *n = ast_alloc(a, sizeof *n);
     n->kind = k;
     n->span = sp;
     n->name_span = sp;
+    n->height = 1;
     return n;
 }
 
@@ -109,7 +158,7 @@ struct ast_node *ast_unary(struct ast_arena *a, struct ast_span sp, enum ast_kin
 {
     struct ast_node *n = ast_new(a, k, sp);
     n->a = x;
-    return n;
+    return ast_bound(a, n);
 }
 
 struct ast_node *ast_binop(struct ast_arena *a, struct ast_span sp, enum ast_op op,
@@ -119,7 +168,7 @@ struct ast_node *ast_binop(struct ast_arena *a, struct ast_span sp, enum ast_op 
     n->op = op;
     n->a = x;
     n->b = y;
-    return n;
+    return ast_bound(a, n);
 }
 
 struct ast_node *ast_sel(struct ast_arena *a, struct ast_span sp, const char *name,
@@ -129,7 +178,7 @@ struct ast_node *ast_sel(struct ast_arena *a, struct ast_span sp, const char *na
     n->name = name;
     n->op = op;
     n->a = val;
-    return n;
+    return ast_bound(a, n);
 }
 
 static int ast_is_cmp(enum ast_op op)
@@ -158,7 +207,7 @@ struct ast_node *ast_call(struct ast_arena *a, struct ast_span sp, const char *n
             n->args[n->nargs++] = x;
         }
     }
-    return n;
+    return ast_bound(a, n);
 }
 
 struct ast_node *ast_list_node(struct ast_arena *a, struct ast_span sp, struct ast_list *items)
@@ -168,7 +217,7 @@ struct ast_node *ast_list_node(struct ast_arena *a, struct ast_span sp, struct a
         n->nargs = items->n;
         n->args = items->v;
     }
-    return n;
+    return ast_bound(a, n);
 }
 
 struct ast_node *ast_range(struct ast_arena *a, struct ast_span sp, struct ast_node *lo,
@@ -181,7 +230,7 @@ struct ast_node *ast_range(struct ast_arena *a, struct ast_span sp, struct ast_n
     n->c = count;
     n->name = spacing;
     n->name_span = spacing_sp;
-    return n;
+    return ast_bound(a, n);
 }
 
 struct ast_node *ast_param(struct ast_arena *a, struct ast_span sp, const char *name,
@@ -191,7 +240,7 @@ struct ast_node *ast_param(struct ast_arena *a, struct ast_span sp, const char *
     n->name = name;
     n->name_span = name_sp;
     n->a = val;
-    return n;
+    return ast_bound(a, n);
 }
 
 struct ast_node *ast_stmt(struct ast_arena *a, struct ast_span sp, enum ast_kind k,

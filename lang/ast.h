@@ -84,7 +84,14 @@ struct ast_node {
     struct ast_node *body;      /* AST_S_EXPERIMENT */
     struct ast_node *next;      /* next statement of a block */
     const struct names_metric *metric; /* AST_CALL of a metric, set by the checker */
+    int height;                 /* 1 for a leaf, else 1 + the tallest child's */
 };
+
+/* How deeply expressions and blocks may nest. Every walk of the tree
+ * recurses, so the bound is what keeps any input from exhausting the stack;
+ * a constructor that would exceed it marks its arena (ast_arena_too_deep)
+ * and yields a leaf instead, so no tree is ever taller than this. */
+#define AST_MAX_DEPTH 200
 
 /* A growable list used while parsing. */
 struct ast_list { int n, cap; struct ast_node **v; };
@@ -94,6 +101,9 @@ struct ast_arena *ast_arena_new(void);
 void ast_arena_free(struct ast_arena *a);
 void *ast_alloc(struct ast_arena *a, size_t n);
 char *ast_strndup(struct ast_arena *a, const char *s, size_t n);
+/* 1 if a constructor refused to nest deeper than AST_MAX_DEPTH; *where is
+ * the first such node's span. */
+int ast_arena_too_deep(const struct ast_arena *a, struct ast_span *where);
 
 /* Constructors (the only thing grammar actions call). */
 struct ast_node *ast_num(struct ast_arena *a, struct ast_span sp, double v);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "front_int.h"
 #include "kern.h"
+#include "hmap.h"
 #include "parse.h"
 #include "util.h"
 
@@ -414,6 +415,14 @@ static int check_eval_const(struct front *f, const struct ast_node *e, double *v
     return eval_expr(&c, e, v);
 }
 
+/* seed, steps, batch, n, m, log_every, repeat: settings that take integers. */
+static int check_is_integer_setting(const char *name)
+{
+    const struct names_setting *set = names_setting_find(name);
+    const struct params_def *np = set ? NULL : params_find(name);
+    return set ? set->range.integer : np && np->type == PARAMS_INT;
+}
+
 /* a..b lin N / a..b log N. For sparsity, log spaces the density 1 - S. */
 static int check_range(struct front *f, const char *name, const struct ast_node *r,
                        struct front_axis *ax)
@@ -443,9 +452,14 @@ static int check_range(struct front *f, const char *name, const struct ast_node 
     int n = (int)cnt;
     ax->count = n;
     ax->values = xmalloc((size_t)n * sizeof(double));
+    int whole = check_is_integer_setting(name);
     for (int k = 0; k < n; k++) {
         double t = n == 1 ? 0 : (double)k / (n - 1);
         double v = is_log ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
+        /* 0..99 lin 100 gives 13.000000000000002: an integer setting means
+         * the integer a rounding error away */
+        if (whole && fabs(v - round(v)) <= 1e-9 * fmax(1, fabs(v)))
+            v = round(v);
         ax->values[k] = sp ? 1 - v : v;
     }
     ax->values[0] = a;          /* endpoints exact, whatever rounding did */
@@ -473,6 +487,26 @@ static int check_list_values(struct front *f, const char *name, const struct ast
     return 0;
 }
 
+/* A sweep replaced before any output read it did nothing: most likely a
+ * copy-paste slip, so say where both are. */
+static void check_sweep_again(struct front *f, const struct front_axis *old,
+                              const struct ast_node *s)
+{
+    if (old->outputs_before != plan_builder_outputs(f->pb))
+        return;
+    int line, col;
+    diag_line_col(f->diag, old->span.src, old->span.start, &line, &col);
+    const char *file = diag_source_name(f->diag, old->span.src);
+    char where[300];
+    if (old->span.src == s->span.src)
+        snprintf(where, sizeof where, "line %d", line);
+    else
+        snprintf(where, sizeof where, "%s:%d", file ? file : "?", line);
+    diag_report(f->diag, DIAG_WARNING, &s->name_span,
+                "'%s' is swept again before any output read its sweep at %s; "
+                "this one replaces it", old->name, where);
+}
+
 static void check_sweep(struct front *f, struct ast_node *s)
 {
     const char *name = check_sweep_name(f, s);
@@ -483,7 +517,7 @@ static void check_sweep(struct front *f, struct ast_node *s)
          (check_pinned(f, "sparsity") || check_pinned(f, "density"))) ||
         (!strcmp(name, "seed") && f->have_seed))
         return;
-    struct front_axis ax = {name, 0, NULL, s->span};
+    struct front_axis ax = {name, 0, NULL, s->span, plan_builder_outputs(f->pb)};
     int rc = s->a->kind == AST_LIST ? check_list_values(f, name, s->a, &ax)
                                     : check_range(f, name, s->a, &ax);
     if (rc != 0)
@@ -494,6 +528,7 @@ static void check_sweep(struct front *f, struct ast_node *s)
         const char *an = st->axes[k].name;
         if (!strcmp(an, name) ||
             (same_slot && (!strcmp(an, "sparsity") || !strcmp(an, "density")))) {
+            check_sweep_again(f, &st->axes[k], s);
             free(st->axes[k].values);
             st->axes[k] = ax;   /* sweeping again replaces the axis in place */
             return;
@@ -638,6 +673,36 @@ static int expect_name(struct expect_ctx *x, struct ast_node *e)
     return expect_fold(x, e);
 }
 
+/* The grid is known here, so a selection that keeps no point is reported
+ * now rather than after training (the same words as at run time). */
+static int expect_selection(struct expect_ctx *x, const struct ast_node *e)
+{
+    const struct plan_group *g = x->g;
+    char *keep = xmalloc((size_t)g->npoints + 1);
+    memset(keep, 1, (size_t)g->npoints + 1);
+    int rc = 0;
+    for (int k = 0; k < e->nsels && rc == 0; k++) {
+        const struct ast_node *s = e->sels[k];
+        if (!strcmp(s->name, "tol"))
+            continue;
+        int any = 0;
+        for (int p = 0; p < g->npoints; p++) {
+            double v;
+            if (keep[p] && (plan_builder_coord(x->f->pb, g, p, s->name, &v) != 0 ||
+                            !eval_compare(s->op, v, s->a->num)))
+                keep[p] = 0;
+            any |= keep[p];
+        }
+        if (!any) {
+            diag_error(x->f->diag, &s->span, "no point of the sweep has %s %s %s", s->name,
+                       s->op == AST_OP_EQ ? "=" : ast_op_text(s->op), check_num(s->a->num).s);
+            rc = -1;
+        }
+    }
+    free(keep);
+    return rc;
+}
+
 static int expect_selectors(struct expect_ctx *x, struct ast_node *e)
 {
     int rc = 0;
@@ -679,7 +744,7 @@ static int expect_selectors(struct expect_ctx *x, struct ast_node *e)
             rc = -1;
         }
     }
-    return rc;
+    return rc == 0 ? expect_selection(x, e) : rc;
 }
 
 static int expect_feature_arg(struct expect_ctx *x, struct ast_node *e)
@@ -838,14 +903,34 @@ static void check_expect(struct front *f, struct ast_node *s)
 
 /* ---- blocks ---- */
 
+void check_settings_resolve(struct front *f, const struct ast_span *why)
+{
+    const struct front_state *st = &f->st;
+    if (!f->pb || plan_builder_read_gen(f->pb, f->gen) || !st->n || !st->m)
+        return;
+    double *val = xcalloc((size_t)st->naxes + 1, sizeof(double));
+    for (int corner = 0; corner < 2; corner++) {
+        for (int a = 0; a < st->naxes; a++)
+            val[a] = st->axes[a].values[corner ? st->axes[a].count - 1 : 0];
+        struct front_point pt;
+        if (check_resolve(f, st, val, why, &pt) != 0)
+            break;
+        front_point_free(&pt);
+    }
+    free(val);
+}
+
 static void check_experiment(struct front *f, struct ast_node *s)
 {
-    for (int k = 0; k < f->nexp; k++)
-        if (!strcmp(f->exp_names[k], s->name)) {
-            diag_error(f->diag, &s->name_span, "duplicate experiment name '%s'", s->name);
-            return;
-        }
-    f->exp_names = xrealloc(f->exp_names, (size_t)(f->nexp + 1) * sizeof *f->exp_names);
+    uint64_t h = util_hash64(s->name, strlen(s->name), UTIL_HASH_INIT);
+    int seen = hmap_get(&f->exp_index, h);
+    if (seen >= 0 && !strcmp(f->exp_names[seen], s->name)) {
+        diag_error(f->diag, &s->name_span, "duplicate experiment name '%s'", s->name);
+        return;
+    }
+    if ((f->nexp & (f->nexp - 1)) == 0)   /* grow by doubling: linear in the count */
+        f->exp_names = xrealloc(f->exp_names, (size_t)(2 * f->nexp + 1) * sizeof *f->exp_names);
+    hmap_put(&f->exp_index, h, f->nexp);
     f->exp_names[f->nexp++] = xstrdup(s->name);
     struct front_state saved;
     front_state_copy(&saved, &f->st);
@@ -856,8 +941,13 @@ static void check_experiment(struct front *f, struct ast_node *s)
     free(f->st.experiment);
     f->st.prefix = prefix;
     f->st.experiment = exp;
-    for (struct ast_node *b = s->body; b; b = b->next)
+    struct ast_node *last = s;
+    for (struct ast_node *b = s->body; b; b = b->next) {
         check_block(f, &b, 1);
+        last = b;
+    }
+    if (diag_errors(f->diag) == f->errors_before)
+        check_settings_resolve(f, &last->span);
     front_state_free(&f->st);
     f->st = saved;   /* settings made inside end with the block */
     f->gen++;

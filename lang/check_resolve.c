@@ -126,12 +126,36 @@ static int check_resolve_choice(struct eval_ctx *c, const struct params_def *np,
     return idx >= 0 ? idx : (int)params_default(np, r);
 }
 
+/* One step draws n*batch values and costs about n*m*batch multiply-adds;
+ * the bounds keep a step near a second at most, so that progress moves and
+ * Ctrl-C (checked between steps) is honoured promptly. */
+#define CHECK_MAX_DRAWS 1e8
+#define CHECK_MAX_WORK 4e9
+
+static int check_step_work(struct eval_ctx *c, const struct front_point *p,
+                           const struct ast_span *where)
+{
+    double batch = p->recipe.batch, draws = batch * p->n, work = draws * p->m;
+    if (draws > CHECK_MAX_DRAWS) {
+        diag_error(c->f->diag, where, "one step would draw n*batch = %.0f values, more than "
+                   "%.0f; lower batch", draws, CHECK_MAX_DRAWS);
+        return -1;
+    }
+    if (work > CHECK_MAX_WORK) {
+        diag_error(c->f->diag, where, "one step would cost n*m*batch = %.0f, more than %.0f; "
+                   "lower batch", work, CHECK_MAX_WORK);
+        return -1;
+    }
+    return 0;
+}
+
 /* Every training parameter, in catalogue order (a default may depend on an
  * earlier one: weight decay on the optimizer). */
 static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
                                 const struct ast_span *why)
 {
     struct train_recipe *r = &out->recipe;
+    const struct ast_span *batch_where = why;
     memset(r, 0, sizeof *r);
     for (int k = 0; k < PARAMS_COUNT; k++) {
         const struct params_def *np = &params_table[k];
@@ -146,9 +170,11 @@ static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
             check_value(c->f, np->name, v, where ? where : why) != 0)
             return -1;
         params_set(np, r, v);
+        if (!strcmp(np->name, "batch"))
+            batch_where = where ? where : why;
     }
     out->init_std = r->init;
-    return 0;
+    return check_step_work(c, out, batch_where);
 }
 
 int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,

@@ -126,19 +126,54 @@ static int diag_clamp_off(const struct diag_source *s, int off)
     return off;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static int diag_utf8_len(const unsigned char *p, int n)
+{
+    int len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (p[0] >= 0xf5 || len > n)
+        return 0;
+    for (int k = 1; k < len; k++)
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Source text as shown: control bytes and invalid UTF-8 print as '?', so a
+ * binary file never sends raw bytes to the terminal. */
+static void diag_put_text(FILE *out, const char *text, int n)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    for (int k = 0; k < n; k++) {
+        if (p[k] >= 0x80) {
+            int len = diag_utf8_len(p + k, n - k);
+            if (len) {
+                fwrite(p + k, 1, (size_t)len, out);
+                k += len - 1;
+                continue;
+            }
+        }
+        fputc((p[k] < 0x20 && p[k] != '\t') || p[k] == 0x7f || p[k] >= 0x80 ? '?' : p[k], out);
+    }
+}
+
+#define DIAG_WIDTH 120   /* a longer line is shown as a window around the span */
+
 /* The excerpt: "  LINE | text" then "     | ^~~~" under the span. */
 static void diag_excerpt(struct diag *d, const struct diag_source *s, const struct ast_span *sp,
                          int line, enum diag_level lvl)
 {
     int off = diag_clamp_off(s, sp->start);
     int bol = off;
-    while (bol > 0 && s->text[bol - 1] != '\n')
+    while (bol > 0 && s->text[bol - 1] != '\n' && off - bol < DIAG_WIDTH / 2)
         bol--;
     int eol = off;
-    while ((size_t)eol < s->len && s->text[eol] != '\n')
+    while ((size_t)eol < s->len && s->text[eol] != '\n' && eol - bol < DIAG_WIDTH)
         eol++;
-    fprintf(d->out, "%5d | %.*s\n", line, eol - bol, s->text + bol);
-    fprintf(d->out, "%5s | ", "");
+    int cut_left = bol > 0 && s->text[bol - 1] != '\n';
+    int cut_right = (size_t)eol < s->len && s->text[eol] != '\n';
+    fprintf(d->out, "%5d | %s", line, cut_left ? "..." : "");
+    diag_put_text(d->out, s->text + bol, eol - bol);
+    fprintf(d->out, "%s\n%5s | %s", cut_right ? "..." : "", "", cut_left ? "   " : "");
     for (int k = bol; k < off; k++)
         fputc(s->text[k] == '\t' ? '\t' : ' ', d->out);
     int end = sp->end > eol ? eol : sp->end;

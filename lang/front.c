@@ -80,6 +80,7 @@ struct front *front_new(struct diag *d, const struct front_options *o)
     struct front *f = xcalloc(1, sizeof *f);
     f->diag = d;
     f->use = front_use;
+    hmap_init(&f->exp_index, 16);
     f->st.kind = &model_relu;
     f->st.repeat = 1;
     f->st.prefix = xstrdup("");
@@ -111,6 +112,7 @@ void front_free(struct front *f)
         free(f->let_seen[k]);
     free(f->let_seen);
     free(f->exe_dir);
+    hmap_free(&f->exp_index);
     free(f);
 }
 
@@ -242,6 +244,8 @@ static void front_load_reset(struct front *f)
     free(f->exp_names);
     f->exp_names = NULL;
     f->nexp = 0;
+    hmap_free(&f->exp_index);
+    hmap_init(&f->exp_index, 16);
     for (int k = 0; k < f->nuse; k++)
         free(f->use_stack[k]);
     free(f->use_stack);
@@ -280,6 +284,8 @@ int front_load(struct front *f, const char *name, const char *text, size_t len, 
         f->use_stack[f->nuse++] = xstrdup(realpath(name, real) ? real : name);
     }
     check_block(f, ps.stmts->v, ps.stmts->n);
+    if (diag_errors(f->diag) == before && ps.stmts->n > 0)
+        check_settings_resolve(f, &ps.stmts->v[ps.stmts->n - 1]->span);
     front_load_reset(f);
     int rc = diag_errors(f->diag) == before ? 0 : -1;
     if (rc == 0) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "ast.h"
 #include "eval.h"
+#include "hmap.h"
 #include "front.h"
 #include "names.h"
 #include "plan.h"
@@ -27,6 +28,7 @@ struct front_axis {
     int count;
     double *values;           /* owned */
     struct ast_span span;
+    int outputs_before;       /* outputs planned when it was set: none read it yet if equal */
 };
 
 /* The sticky settings. Expressions point into arenas kept until front_free. */
@@ -76,6 +78,7 @@ struct front {
     char **use_stack;
     int nexp;                         /* experiment names seen in this load */
     char **exp_names;
+    struct hmap exp_index;            /* hash of a name -> its index in exp_names */
     struct plan_builder *pb;
     void (*use)(struct front *f, const struct ast_node *s);   /* front_use */
     int nlet_seen;                    /* let names seen anywhere (for -D checks) */
@@ -106,6 +109,10 @@ struct check_num check_num(double v);
 /* Run the statements of a block in the session state. */
 void check_block(struct front *f, struct ast_node *const *stmts, int count);
 void check_stmt(struct front *f, struct ast_node *s);
+/* Resolve the current settings at the grid's first and last points unless
+ * an output already did, so that a setting no output reads is still
+ * checked (why: where to point when a setting has no place of its own). */
+void check_settings_resolve(struct front *f, const struct ast_span *why);
 int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,
                   const struct ast_span *why, struct front_point *out);
 void front_point_free(struct front_point *p);
@@ -131,6 +138,13 @@ int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_outp
 /* Undo the last output added (its expect expression failed its checks). */
 void plan_drop_last_output(struct plan_builder *pb);
 const struct plan_group *plan_builder_group(struct plan_builder *pb, int g);
+/* Outputs planned so far, and whether one read the settings of generation gen. */
+int plan_builder_outputs(const struct plan_builder *pb);
+int plan_builder_read_gen(const struct plan_builder *pb, unsigned gen);
+/* The value a claim's selector `name` reads at point p of group g: its axis
+ * coordinate, or the run's sparsity or density. -1 for other names. */
+int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g, int p,
+                       const char *name, double *x);
 void plan_builder_finish(struct plan_builder *pb, struct plan *out);
 
 #endif

@@ -23,11 +23,16 @@ struct parse_state {
     int incomplete;           /* set when the only problem is an early end of input */
     int errors;               /* syntax and lexical errors so far */
     int start_token;          /* START_EXPR: read one expression (for -D values) */
+    int nest;                 /* open ( [ { not yet closed */
+    int stopped;              /* nesting too deep or a binary byte: reported, the text ends */
     struct ast_list *stmts;   /* the result: statements */
     struct ast_node *expr;    /* or the expression */
 };
 
 #define PARSE_MAX_ERRORS 20
+
+/* Report once that the text nests deeper than AST_MAX_DEPTH at loc. */
+void parse_too_deep(struct parse_state *ps, const struct ast_span *loc);
 
 /* Parse text into ps->stmts. Returns the number of errors (0 on success). */
 int parse_text(struct parse_state *ps);

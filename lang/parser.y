@@ -315,6 +315,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
                                  struct parse_state *ps)
 {
     (void)scanner;
+    if (ps->stopped)
+        return 0;   /* the parse ended early on purpose; that is reported */
     yysymbol_kind_t tok = yypcontext_token(ctx);
     const YYLTYPE *loc = yypcontext_location(ctx);
     if (tok == YYSYMBOL_YYEOF && !ps->is_file && ps->errors == 0) {
@@ -353,9 +355,27 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
     return 0;
 }
 
+void parse_too_deep(struct parse_state *ps, const struct ast_span *loc)
+{
+    if (ps->stopped)
+        return;
+    ps->stopped = 1;
+    ps->errors++;
+    diag_error(ps->diag, loc, "this nests too deeply (more than %d levels)", AST_MAX_DEPTH);
+}
+
+/* Bison's only own message is "memory exhausted", when its stack (up to
+ * YYMAXDEPTH entries) fills: unclosed prefixes such as '- - - ...' or a long
+ * '^' chain, which is nesting too. */
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_state *ps, const char *msg)
 {
     (void)scanner;
+    if (strstr(msg, "memory exhausted")) {
+        parse_too_deep(ps, loc);
+        return;
+    }
+    if (ps->stopped)
+        return;
     ps->errors++;
     diag_error(ps->diag, loc, "%s", msg);
 }

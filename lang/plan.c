@@ -17,6 +17,8 @@ struct plan_builder {
     struct plan p;
     int cap_runs, cap_groups, cap_outputs;
     struct hmap index;    /* run key -> run index */
+    struct hmap stems;    /* hash of an output stem -> output index (stems are unique) */
+    struct hmap groups;   /* hash of a group's contents -> group index */
     int last_group;       /* the group the previous output got, and the */
     unsigned last_gen;    /* settings generation it was built from */
 };
@@ -25,6 +27,8 @@ struct plan_builder *plan_builder_new(void)
 {
     struct plan_builder *pb = xcalloc(1, sizeof *pb);
     hmap_init(&pb->index, 512);
+    hmap_init(&pb->stems, 64);
+    hmap_init(&pb->groups, 64);
     pb->last_group = -1;
     return pb;
 }
@@ -35,12 +39,42 @@ void plan_builder_free(struct plan_builder *pb)
         return;
     plan_free(&pb->p);
     hmap_free(&pb->index);
+    hmap_free(&pb->stems);
+    hmap_free(&pb->groups);
     free(pb);
 }
 
 const struct plan_group *plan_builder_group(struct plan_builder *pb, int g)
 {
     return &pb->p.groups[g];
+}
+
+int plan_builder_outputs(const struct plan_builder *pb)
+{
+    return pb->p.noutputs;
+}
+
+int plan_builder_read_gen(const struct plan_builder *pb, unsigned gen)
+{
+    return pb->last_group >= 0 && pb->last_gen == gen;
+}
+
+int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g, int p,
+                       const char *name, double *x)
+{
+    for (int a = 0; a < g->naxes; a++)
+        if (strcmp(g->axes[a].name, name) == 0) {
+            *x = g->coords[(size_t)p * (size_t)g->naxes + (size_t)a];
+            return 0;
+        }
+    const struct plan_run *r = &pb->p.runs[g->runs[(size_t)p * (size_t)g->nrepeat]];
+    if (strcmp(name, "sparsity") == 0)
+        *x = 1.0 - r->density[0];
+    else if (strcmp(name, "density") == 0)
+        *x = r->density[0];
+    else
+        return -1;
+    return 0;
 }
 
 /* ---- run identity ---- */
@@ -244,6 +278,18 @@ static int plan_group_same(const struct plan_group *a, const struct plan_group *
            memcmp(a->runs, b->runs, nr * sizeof(int)) == 0;
 }
 
+/* What plan_group_same compares, hashed: equal groups hash equal. */
+static uint64_t plan_group_hash(const struct plan_group *g)
+{
+    uint64_t h = util_hash64(g->experiment, strlen(g->experiment), UTIL_HASH_INIT);
+    int head[4] = {g->naxes, g->npoints, g->nrepeat, g->keep_best};
+    h = util_hash64(head, sizeof head, h);
+    for (int k = 0; k < g->naxes; k++)
+        h = util_hash64(g->axes[k].name, strlen(g->axes[k].name), h);
+    h = util_hash64(g->coords, (size_t)g->npoints * (size_t)g->naxes * sizeof(double), h);
+    return util_hash64(g->runs, (size_t)g->npoints * (size_t)g->nrepeat * sizeof(int), h);
+}
+
 static int plan_build_group(struct front *f, const struct ast_node *stmt,
                             const struct ast_node *fig);
 
@@ -303,11 +349,13 @@ static int plan_build_group(struct front *f, const struct ast_node *stmt,
         return -1;
     }
     struct plan_builder *pb = f->pb;
-    for (int k = 0; k < pb->p.ngroups; k++)
-        if (plan_group_same(&pb->p.groups[k], &g)) {
-            plan_group_free(&g);
-            return k;
-        }
+    uint64_t h = plan_group_hash(&g);
+    int k = hmap_get(&pb->groups, h);
+    if (k >= 0 && plan_group_same(&pb->p.groups[k], &g)) {
+        plan_group_free(&g);
+        return k;
+    }
+    hmap_put(&pb->groups, h, pb->p.ngroups);
     plan_grow((void **)&pb->p.groups, &pb->cap_groups, pb->p.ngroups + 1, sizeof g);
     pb->p.groups[pb->p.ngroups] = g;
     return pb->p.ngroups++;
@@ -329,9 +377,9 @@ static char *plan_stem(struct plan_builder *pb, const char *prefix, const char *
 {
     char *stem = xasprintf("%s%s", prefix, base);
     for (int n = 2;; n++) {
-        int taken = 0;
-        for (int k = 0; k < pb->p.noutputs && !taken; k++)
-            taken = !strcmp(pb->p.outputs[k].stem, stem);
+        /* a hash set, not a scan: thousands of outputs stay linear */
+        int k = hmap_get(&pb->stems, util_hash64(stem, strlen(stem), UTIL_HASH_INIT));
+        int taken = k >= 0 && k < pb->p.noutputs && !strcmp(pb->p.outputs[k].stem, stem);
         if (!taken)
             return stem;
         free(stem);
@@ -360,6 +408,7 @@ int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_outp
         o->figure_id = names_figure_find(figure->name);
     }
     o->stem = plan_stem(pb, f->st.prefix, base);
+    hmap_put(&pb->stems, util_hash64(o->stem, strlen(o->stem), UTIL_HASH_INIT), pb->p.noutputs);
     o->ncolumns = ncols;
     o->columns = xcalloc((size_t)ncols + 1, sizeof *o->columns);
     for (int k = 0; k < ncols; k++)

@@ -57,7 +57,7 @@ grep -q '^Type tmsl statements' s2.txt; say $? "help without a colon prints the 
 "$TMSL" --dry-run "$tmp/saved.tmsl" >dry.txt 2>&1 && grep -q '2 unique runs\|2 runs' dry.txt
 say $? ":save writes a script that plans the session's runs"
 
-printf 'model relu n=4 m=2;\nsparsity 0.5;\n' | "$TMSL" --dry-run >piped.txt 2>&1
+printf 'model relu n=4 m=2;\nsparsity 0.5;\ntable;\n' | "$TMSL" --dry-run >piped.txt 2>&1
 st=$?
 ! grep -q 'tmsl> ' piped.txt; r=$?
 [ $st -eq 0 ] && [ $r -eq 0 ]; say $? "piped input runs as a script, without prompts"

@@ -77,10 +77,34 @@ $T -o shared --save-every 0 many.tmsl 2>err2 & p2=$!
 wait $p1; s1=$?
 wait $p2; s2=$?
 check "two concurrent runs both succeed" '[ $s1 -eq 0 ] && [ $s2 -eq 0 ]'
+tr1=$(stats err1 | cut -d' ' -f1) tr2=$(stats err2 | cut -d' ' -f1)
+check "they share the work: each run trains once (trained $tr1 + $tr2 = 24)" \
+    '[ -n "$tr1" ] && [ -n "$tr2" ] && [ $((tr1 + tr2)) -eq 24 ]'
 $T -o shared many.tmsl 2>err; st=$?
 check "after them every run is cached and none is damaged" \
     '[ $st -eq 0 ] && [ "$(stats err)" = "0 24" ] && ! grep -q damaged err'
 check "their shared results equal a lone run's" 'cmp -s ref/runs.jsonl shared/runs.jsonl'
+
+# an empty segment and appended garbage are counted, and nothing is said to be retrained
+rm -rf g && $T -o g four.tmsl 2>/dev/null
+seg=$(ls g/runs/s*.tmr | tail -n 1)
+printf 'garbage that is no record at all' >>"$seg"
+: >g/runs/sempty.tmr
+$T -o g four.tmsl 2>err; st=$?
+check "an empty segment and appended garbage: 'skipped 2 damaged', all reused" \
+    '[ $st -eq 0 ] && [ "$(stats err)" = "0 4" ] && grep -q "skipped 2 damaged run cache entries$" err && ! grep -q "trained again" err'
+rm -f g/runs/s*.tmr
+: >g/runs/sempty.tmr
+$T -o g four.tmsl 2>err; st=$?
+check "a zero-length segment is noted, and its runs retrained" \
+    '[ $st -eq 0 ] && [ "$(stats err)" = "4 0" ] && grep -q "skipped 1 damaged run cache entry$" err'
+
+# a file that cannot be written: exit 3, and no figure script without its data
+rm -rf w && mkdir -p w/runs.jsonl w/wtw.dat
+$T -o w four.tmsl 2>err; st=$?
+check "an unwritable output file exits 3 and is named" \
+    '[ $st -eq 3 ] && grep -q "cannot write .w/runs.jsonl" err && grep -q "cannot write .w/wtw.dat" err'
+check "no figure script is left without its data" '[ ! -e w/wtw.gp ]'
 
 # 14-18: a diverging run is reported with its settings; --fail-fast stops
 cat >fails.tmsl <<'EOF'

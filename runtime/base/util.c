@@ -124,6 +124,18 @@ uint64_t util_mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+static int util_write_errors;
+
+int util_write_failures(void)
+{
+    return __atomic_load_n(&util_write_errors, __ATOMIC_RELAXED);
+}
+
+void util_note_write_failure(void)
+{
+    __atomic_add_fetch(&util_write_errors, 1, __ATOMIC_RELAXED);
+}
+
 int util_afopen(struct afile *af, const char *path)
 {
     af->path = xstrdup(path);
@@ -131,6 +143,7 @@ int util_afopen(struct afile *af, const char *path)
     af->fp = fopen(af->tmp, "w");
     if (!af->fp) {
         int e = errno;
+        util_note_write_failure();
         free(af->path);
         free(af->tmp);
         af->path = af->tmp = NULL;
@@ -142,7 +155,7 @@ int util_afopen(struct afile *af, const char *path)
 
 int util_afclose(struct afile *af, int ok)
 {
-    int rc = 0;
+    int rc = 0, asked = ok;
     if (!af->fp)
         return -1;
     if (fflush(af->fp) != 0 || ferror(af->fp))
@@ -157,6 +170,8 @@ int util_afclose(struct afile *af, int ok)
         rc = -1, e = errno;
     if (!ok || rc != 0)
         unlink(af->tmp);
+    if (asked && (!ok || rc != 0))
+        util_note_write_failure();
     free(af->path);
     free(af->tmp);
     af->path = af->tmp = NULL;

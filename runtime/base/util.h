@@ -32,6 +32,10 @@ uint64_t util_mix64(uint64_t x);
 struct afile { FILE *fp; char *path, *tmp; };
 int util_afopen(struct afile *af, const char *path);
 int util_afclose(struct afile *af, int ok);
+/* Files that could not be written so far (util_afopen or util_afclose
+ * failing, or a writer's own note): tmsl's exit status 3 comes from here. */
+int util_write_failures(void);
+void util_note_write_failure(void);
 /* Write a whole buffer atomically. */
 int util_write_file(const char *path, const char *data, size_t n);
 /* Read a whole file; NULL with errno set on failure. *len may be NULL. */

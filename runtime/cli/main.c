@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "browse.h"
 #include "diag.h"
@@ -83,8 +84,9 @@ static void usage(FILE *fp)
           "across K ranks; rank 0 writes the outputs.\n"
 #endif
           "\n"
-          "exit status: 0 ok, 1 a run or expectation failed, 2 usage or script error,\n"
-          "130 interrupted\n", fp);
+          "exit status: 0 ok, 1 a run or expectation failed, 2 usage or script error\n"
+          "(found before anything trains; also a script with nothing to do), 3 cannot\n"
+          "write output (e.g. a full disk), 130 interrupted\n", fp);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -311,6 +313,12 @@ static int load_files(struct cli *c, struct front *f, struct diag *d, struct pla
     for (int i = 0; i < c->nfiles; i++) {
         const char *name = c->files[i];
         int is_stdin = strcmp(name, "-") == 0;
+        struct stat sb;
+        if (!is_stdin && stat(name, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            diag_error(d, NULL, "cannot read '%s': it is a directory, not a script", name);
+            status = 2;
+            continue;
+        }
         char *text = util_read_file(is_stdin ? "/dev/stdin" : name, &src[i].len);
         if (!text) {
             diag_error(d, NULL, "cannot read '%s': %s", name, strerror(errno));
@@ -325,6 +333,11 @@ static int load_files(struct cli *c, struct front *f, struct diag *d, struct pla
                                        c->fo.seed };
         if (front_load(f, src[i].name, text, src[i].len, 1, &plans[i]))
             status = 2;
+        else if (plans[i].noutputs == 0) {
+            diag_error(d, NULL, "'%s' has nothing to do: no plot, table or expect",
+                       src[i].name);
+            status = 2;
+        }
     }
     if (status == 0 && front_unused_overrides(f, 1) > 0)
         status = 2;
@@ -343,6 +356,11 @@ static int run_files(struct cli *c, struct front *f, struct diag *d, struct exec
     struct plan *plans = xcalloc((size_t)c->nfiles, sizeof *plans);
     struct exec_source *src = xcalloc((size_t)c->nfiles, sizeof *src);
     int status = load_files(c, f, d, plans, src);
+    for (int i = 0; status == 0 && !c->dry_run && i < c->nfiles; i++) {
+        char *dir = c->outdir ? xstrdup(c->outdir) : default_outdir(c, c->files[i]);
+        status = exec_check_outdir(dir, d);   /* every mistake before anything trains */
+        free(dir);
+    }
     for (int i = 0; status == 0 && i < c->nfiles; i++) {
         if (c->dry_run) {
             if (c->nfiles > 1)

@@ -421,6 +421,7 @@ int cache_scan(const char *dir, cache_visit_fn fn, void *ctx, struct cache_stats
             if (buf) {
                 struct cache_stats one = { 1, 0, 0 };
                 stop = cache_scan_buffer((const unsigned char *)buf, len, fn, ctx, &one);
+                one.bad += len == 0;   /* a segment is never empty: one cut to nothing */
                 if (one.bad > 0 && !stop)
                     cache_repair(path, (const unsigned char *)buf, len);
                 if (st) {

@@ -12,6 +12,8 @@
  * live beside it: exec_cache.c, exec_train.c, runs_json.c, exec_mpi.c. */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +68,8 @@ static void print_stats(const struct xctx *x)
     if (o->quiet || x->p->nruns == 0)
         return;
     if (x->cache_bad > 0)
-        fprintf(o->msg, "tmsl: note: skipped %ld damaged run cache entr%s; their runs were "
-                "trained again\n", x->cache_bad, x->cache_bad == 1 ? "y" : "ies");
+        fprintf(o->msg, "tmsl: note: skipped %ld damaged run cache entr%s\n", x->cache_bad,
+                x->cache_bad == 1 ? "y" : "ies");   /* the summary says what trained */
     if (o->shard_count > 1 && o->nranks <= 1)
         fprintf(o->msg, "tmsl: shard %d/%d: %d of %d runs: trained %ld, reused %ld", x->index,
                 x->count, x->nowned, x->p->nruns, x->trained, x->reused);
@@ -214,6 +216,39 @@ static int finish_shard(struct xctx *x, int failed)
     return report_failures(x) > 0 ? 1 : 0;
 }
 
+/* Make dir and leave a file there and take it away again: the only sure
+ * test of writability (permissions, read-only mounts, a full inode table). */
+static int exec_probe_dir(const char *dir, struct diag *d)
+{
+    if (util_mkdirs(dir) != 0) {
+        diag_error(d, NULL, "cannot create output directory '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    char *probe = xasprintf("%s/.tmsl-probe-%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    int err = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    if (fd < 0) {
+        diag_error(d, NULL, "cannot write in output directory '%s': %s", dir, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int exec_check_outdir(const char *outdir, struct diag *d)
+{
+    if (exec_probe_dir(outdir, d) != 0)
+        return 2;
+    char *runs = xasprintf("%s/runs", outdir);
+    int rc = exec_probe_dir(runs, d);
+    free(runs);
+    return rc != 0 ? 2 : 0;
+}
+
 int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
               const struct exec_options *o)
 {
@@ -223,6 +258,7 @@ int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
         diag_error(d, NULL, "cannot create output directory '%s': %s", o->outdir, strerror(errno));
         return 1;
     }
+    int write_errors = util_write_failures();
     struct xctx x;
     exec_xctx_init(&x, s, p, d, o);
     exec_load_caches(&x);
@@ -251,6 +287,9 @@ int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
         status = finish_plan(&x, failed, 0);
     }
     exec_xctx_free(&x);
+    /* a file that could not be written is its own failure, not a run's */
+    if (status != 130 && util_write_failures() > write_errors)
+        status = 3;
     return status;
 }
 

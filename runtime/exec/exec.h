@@ -66,6 +66,9 @@ const struct train_result *exec_store_get(const struct exec_store *s, const stru
  * found at run time, 130 when cancelled. */
 int exec_plan(struct exec_store *s, const struct plan *p, struct diag *d,
               const struct exec_options *o);
+/* Before anything trains: OUTDIR and OUTDIR/runs exist (made if need be)
+ * and take a new file. 0, or 2 after reporting why not. */
+int exec_check_outdir(const char *outdir, struct diag *d);
 
 void exec_install_sigint(void);
 

@@ -4,8 +4,12 @@
  * each chunk, the finished runs are written as a new segment, so a killed
  * sweep loses only the chunk in flight. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "exec_int.h"
@@ -73,6 +77,7 @@ void exec_persist_runs(struct xctx *x, const int *idx, int n)
         }
         if (cache_write_segment(x->runs_dir, k, ids, ptr, 1) != 0 && !x->cache_warned) {
             x->cache_warned = 1;
+            util_note_write_failure();
             fprintf(x->o->msg, "tmsl: warning: cannot write the run cache '%s': %s\n",
                     x->runs_dir, strerror(errno));
         }
@@ -89,12 +94,60 @@ void exec_load_caches(struct xctx *x)
     int *loaded;
     if (x->o->force)
         return;
-    load_cache(x, x->runs_dir, &loaded);
-    free(loaded);
+    exec_refresh_cache(x);
     for (int c = 0; c < x->o->ncache_dirs; c++) {
         int n = load_cache(x, x->o->cache_dirs[c], &loaded);
         if (n > 0)
             exec_persist_runs(x, loaded, n);
         free(loaded);
     }
+}
+
+static struct timespec dir_mtime(const char *dir)
+{
+    struct stat sb;
+    struct timespec none = { 0, 0 };
+    return stat(dir, &sb) == 0 ? sb.st_mtim : none;
+}
+
+/* Segments are renamed into runs_dir, so its mtime moves whenever anyone
+ * (this process included) stores runs: read it again only then. */
+void exec_refresh_cache(struct xctx *x)
+{
+    if (x->o->force)
+        return;
+    struct timespec t = dir_mtime(x->runs_dir);
+    if (t.tv_sec == x->scanned.tv_sec && t.tv_nsec == x->scanned.tv_nsec && t.tv_sec != 0)
+        return;
+    int *loaded;
+    load_cache(x, x->runs_dir, &loaded);
+    free(loaded);
+    x->scanned = t;
+}
+
+int exec_lock_batch(struct xctx *x, const struct plan_batch *b, int wait)
+{
+    uint64_t h = UTIL_HASH_INIT;
+    for (int i = 0; i < b->nruns; i++)
+        if (exec_owns(x, b->runs[i]))
+            h = util_hash64(&x->ids[b->runs[i]], sizeof x->ids[0], h);
+    if (util_mkdirs(x->runs_dir) != 0)
+        return -2;
+    char *path = xasprintf("%s/lock-%016llx", x->runs_dir, (unsigned long long)h);
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    free(path);
+    if (fd < 0)
+        return -2;
+    /* SIGINT is installed without SA_RESTART, so Ctrl-C ends a wait */
+    if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
+        return fd;
+    int busy = errno == EWOULDBLOCK || errno == EINTR;
+    close(fd);
+    return busy ? -1 : -2;
+}
+
+void exec_unlock_batch(int fd)
+{
+    if (fd >= 0)
+        close(fd);   /* closing drops the flock */
 }

@@ -20,6 +20,7 @@ struct xctx {
     int nowned;
     long trained, reused, failed, cache_bad;
     int cache_warned;
+    struct timespec scanned; /* mtime of runs_dir when this process last read it */
 };
 
 
@@ -32,6 +33,14 @@ int exec_count_need(const struct xctx *x);
 /* exec_cache.c: fill needed runs from the caches; write finished ones. */
 void exec_load_caches(struct xctx *x);
 void exec_persist_runs(struct xctx *x, const int *idx, int n);
+/* Processes sharing OUTDIR take turns per training batch: an flock on
+ * runs/lock-KEY (KEY: the runs of the batch this process owns). Returns the
+ * lock's descriptor, -1 if busy (wait=0) or interrupted, -2 if locking is
+ * not possible here (train anyway). Then exec_refresh_cache() reads what
+ * the others stored meanwhile. */
+int exec_lock_batch(struct xctx *x, const struct plan_batch *b, int wait);
+void exec_unlock_batch(int fd);
+void exec_refresh_cache(struct xctx *x);
 /* exec_train.c: train every needed run; failed count, -1 if cancelled. */
 int exec_train_missing(struct xctx *x);
 /* runs_json.c: OUTDIR/runs.jsonl, every run of the plan in plan order

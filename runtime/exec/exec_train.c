@@ -106,6 +106,27 @@ static int train_batch_runs(struct xctx *x, const int *idx, int k, int *chunk,
     return failed;
 }
 
+/* Train batch b under its lock, after reading what other processes stored.
+ * Returns the failed count, -1 if cancelled, -2 if another process holds
+ * it and wait is 0. */
+static int train_locked_batch(struct xctx *x, const struct plan_batch *b, int wait, int *idx,
+                              int *chunk, struct progress *pp)
+{
+    int before = batch_need(x, b, idx);
+    if (before == 0)
+        return 0;
+    int fd = exec_lock_batch(x, b, wait);
+    if (fd == -1)
+        return wait ? -1 : -2;   /* busy, or Ctrl-C while waiting */
+    exec_refresh_cache(x);
+    int k = batch_need(x, b, idx);
+    if (pp && k < before)   /* another process trained them: no longer ours to count */
+        progress_drop(pp, before - k, (double)(before - k) * x->p->runs[idx[0]].spec.recipe.steps);
+    int f = train_batch_runs(x, idx, k, chunk, pp);
+    exec_unlock_batch(fd);
+    return f;
+}
+
 /* Train every needed run. Returns failed count, -1 if cancelled. */
 int exec_train_missing(struct xctx *x)
 {
@@ -124,13 +145,19 @@ int exec_train_missing(struct xctx *x)
         pp = &prog;
     }
     int failed = 0, chunk = x->o->threads > 0 ? x->o->threads : 1;
-    for (int b = 0; b < p->nbatches && failed >= 0; b++) {
-        int k = batch_need(x, &p->batches[b], idx);
-        int f = train_batch_runs(x, idx, k, &chunk, pp);
-        failed = f < 0 ? -1 : failed + f;
-        if (failed > 0 && x->o->fail_fast)
-            break;
-    }
+    unsigned char *later = xcalloc((size_t)p->nbatches + 1, 1);
+    /* first every batch no other process holds, then wait for the rest */
+    for (int pass = 0; pass < 2 && failed >= 0; pass++)
+        for (int b = 0; b < p->nbatches && failed >= 0; b++) {
+            if (pass == 1 && !later[b])
+                continue;
+            int f = train_locked_batch(x, &p->batches[b], pass, idx, &chunk, pp);
+            later[b] = f == -2;
+            failed = f == -2 ? failed : f < 0 ? -1 : failed + f;
+            if (failed > 0 && x->o->fail_fast)
+                break;
+        }
+    free(later);
     if (pp)
         progress_stop(pp, failed >= 0 && total > 0);
     free(idx);

@@ -1,5 +1,6 @@
 /* runtime/exec/progress.c: the progress line of progress.h. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,20 +43,31 @@ static void progress_bar(char *buf, size_t size, double frac)
     snprintf(buf, size, "[%s] %3d%%", bar, (int)(frac * 100));
 }
 
+/* "m:ss" of t seconds, rounded up so that work left never reads 0:00. */
+static void progress_clock(char *buf, size_t size, double t)
+{
+    long s = (long)ceil(t);
+    snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
+}
+
 static void progress_line(struct progress *p, int final)
 {
     double el = now_since(&p->t0);
     double done = (double)__atomic_load_n(&p->base_steps, __ATOMIC_RELAXED) +
                   (double)__atomic_load_n(&p->steps_done, __ATOMIC_RELAXED);
     double rate = el > 0 ? done / el : 0;
-    double eta = rate > 0 ? (p->total_steps - done) / rate : 0;
     int runs = final ? p->runs_total : __atomic_load_n(&p->runs_done, __ATOMIC_RELAXED);
-    char bar[48], speed[16];
+    char bar[48], speed[16] = "--", when[32] = "--:--";
     progress_bar(bar, sizeof bar, final ? 1 : p->total_steps > 0 ? done / p->total_steps : 0);
-    progress_human(speed, sizeof speed, rate);
-    fprintf(p->msg, "%straining %s %d/%d runs, %s model-steps/s, %s %d:%02d%s",
-            p->tty ? "\r" : "", bar, runs, p->runs_total, speed, final ? "took" : "eta",
-            (int)((final ? el : eta) / 60), (int)(final ? el : eta) % 60,
+    /* until a step has finished there is no rate to go by */
+    if (rate > 0 || final)
+        progress_human(speed, sizeof speed, rate);
+    if (final)
+        snprintf(when, sizeof when, "%d:%02d", (int)(el / 60), (int)el % 60);
+    else if (rate > 0)
+        progress_clock(when, sizeof when, (p->total_steps - done) / rate);
+    fprintf(p->msg, "%straining %s %d/%d runs, %s model-steps/s, %s %s%s",
+            p->tty ? "\r" : "", bar, runs, p->runs_total, speed, final ? "took" : "eta", when,
             p->tty && !final ? "\033[K" : "\n");
     fflush(p->msg);
 }
@@ -104,4 +116,12 @@ void progress_stop(struct progress *p, int print_final)
         fprintf(p->msg, "\r\033[K");
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
+}
+
+void progress_drop(struct progress *p, int runs, double steps)
+{
+    pthread_mutex_lock(&p->lock);
+    p->runs_total -= runs;
+    p->total_steps -= steps;
+    pthread_mutex_unlock(&p->lock);
 }

@@ -23,6 +23,8 @@ struct progress {
 };
 
 void progress_start(struct progress *p, FILE *msg, int runs_total, double total_steps);
+/* Runs that another process finished: out of the total. */
+void progress_drop(struct progress *p, int runs, double steps);
 /* Stop the thread; print the final line (time taken) when asked. */
 void progress_stop(struct progress *p, int print_final);
 

@@ -246,11 +246,15 @@ int gp_close(struct fig_env *e, const struct plan_output *o, struct gp_files *f)
 {
     int rc = 0;
     fprintf(f->gp.fp, "unset multiplot\nset output\n");
-    int bad_dat = util_afclose(&f->dat, f->ok) != 0;
-    int bad_gp = util_afclose(&f->gp, f->ok) != 0;
+    /* the data first: a script only appears beside its data */
+    int bad_dat = util_afclose(&f->dat, f->ok) != 0, err = errno;
+    int bad_gp = util_afclose(&f->gp, f->ok && !bad_dat) != 0;
+    if (!bad_dat)
+        err = errno;
     if (bad_dat || bad_gp) {
         if (f->ok)
-            diag_error(e->diag, &o->span, "cannot write '%s': %s", f->gp_path, strerror(errno));
+            diag_error(e->diag, &o->span, "cannot write '%s': %s",
+                       bad_dat ? f->dat_path : f->gp_path, strerror(err));
         rc = -1;
     }
     if (rc == 0 && f->ok && e->render) {

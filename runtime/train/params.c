@@ -28,7 +28,7 @@ static double params_wd_default(const struct train_recipe *r)
 const struct params_def params_table[PARAMS_COUNT] = {
     {"steps", NULL, PARAMS_INT, 10000, P_INT(1, 1e9), NULL, P_OFF(steps), "10000",
      "optimizer steps per run", NULL},
-    {"batch", NULL, PARAMS_INT, 1024, P_INT(1, 1e9), NULL, P_OFF(batch), "1024",
+    {"batch", NULL, PARAMS_INT, 1024, P_INT(1, 1e7), NULL, P_OFF(batch), "1024",
      "examples per step", NULL},
     {"optimizer", NULL, PARAMS_CHOICE, TRAIN_ADAMW, P_NONE, params_optimizers, P_OFF(optim),
      "adamw", "adamw, adam or sgd (as torch.optim)", NULL},
