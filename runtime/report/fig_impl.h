@@ -62,6 +62,9 @@ int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dims(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o);
 int fig_emit_loss(struct fig_env *e, const struct plan_output *o);
+int fig_emit_graph(struct fig_env *e, const struct plan_output *o);          /* fig_geom.c */
+int fig_emit_vulnerability(struct fig_env *e, const struct plan_output *o);
+int fig_emit_geometry_loss(struct fig_env *e, const struct plan_output *o);
 
 /* gnuplot output of one figure. */
 struct gp_files {

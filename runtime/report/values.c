@@ -9,6 +9,7 @@
 #include <string.h>
 #include "fig_impl.h"
 #include "model.h"
+#include "values_geom.h"
 
 /* What a per-run metric reads: the run and, unless it needs none, the
  * metrics of its feature directions. */
@@ -16,6 +17,7 @@ struct values_run {
     const struct train_result *r;
     const struct train_metrics *mt;
     int idx;                     /* the feature, for per-feature metrics */
+    const struct train_spec *sp; /* its settings: data, density, importance */
 };
 
 static double values_count(const struct values_run *v, int want_sup, int sup_value)
@@ -65,6 +67,32 @@ static double v_negative_biases(const struct values_run *v)
     return s;
 }
 
+static double v_set_cosine(const struct values_run *v)
+{
+    double s[3];
+    values_set_cosines(v->r, v->sp, s);
+    return s[0];
+}
+
+static double v_set_overlap(const struct values_run *v)
+{
+    double s[3];
+    values_set_cosines(v->r, v->sp, s);
+    return s[1];
+}
+
+static double v_cross_overlap(const struct values_run *v)
+{
+    double s[3];
+    values_set_cosines(v->r, v->sp, s);
+    return s[2];
+}
+
+static double v_vulnerability(const struct values_run *v)
+{
+    return values_vulnerability(v->r, v->sp);
+}
+
 struct values_def {
     double (*of)(const struct values_run *v);
     int needs_dirs;              /* reads the metrics of the feature directions */
@@ -85,6 +113,10 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_BIAS] = {v_bias, 0},
     [NAMES_M_SUPERPOSITION] = {v_superposition, 1},
     [NAMES_M_DIM] = {v_dim, 1},
+    [NAMES_M_SET_COSINE] = {v_set_cosine, 0},
+    [NAMES_M_SET_OVERLAP] = {v_set_overlap, 0},
+    [NAMES_M_CROSS_OVERLAP] = {v_cross_overlap, 0},
+    [NAMES_M_VULNERABILITY] = {v_vulnerability, 0},
 };
 
 int fig_metric_per_run(int metric)
@@ -103,7 +135,7 @@ int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double
     struct train_metrics mt = { .n = r->n, .m = r->m };
     if (values_table[metric].needs_dirs && train_metrics_of(r, &mt) != 0)
         return -1;
-    struct values_run v = { r, &mt, idx };
+    struct values_run v = { r, &mt, idx, &e->plan->runs[run].spec };
     *out = values_table[metric].of(&v);
     if (values_table[metric].needs_dirs)
         train_metrics_free(&mt);
