@@ -1,7 +1,7 @@
 /* runtime/report/fig_geom.c: figures of feature geometry and robustness.
  *   graph: per grid point, the features as nodes on a circle (importance
- *     order), an edge between two represented features weighted by
- *     |W_i . W_j| (red positive, blue negative), so pairs, polygons and
+ *     order), an edge between two represented features whose colour
+ *     deepens with |W_i . W_j| (red positive, blue negative), so pairs, polygons and
  *     sets read as cliques;
  *   vulnerability: adversarial vulnerability (values_geom.c) along the
  *     sweep beside features per dimension ||W||_F^2 / m, which it tracks;
@@ -29,6 +29,18 @@ static void title2(FILE *gp, const char *what, const struct plan_group *g)
     free(model);
 }
 
+/* Edge colour: red (positive) or blue (negative), faded towards white as
+ * |d| falls, since gnuplot has no variable line width for vectors. */
+static long graph_rgb(double d)
+{
+    static const int hot[3] = {0xd4, 0x3b, 0x3b}, cold[3] = {0x3b, 0x6f, 0xd4};
+    const int *c = d > 0 ? hot : cold;
+    double t = fmin(fabs(d), 1), ch[3];
+    for (int k = 0; k < 3; k++)
+        ch[k] = 255 - t * (255 - c[k]);
+    return ((long)ch[0] << 16) | ((long)ch[1] << 8) | (long)ch[2];
+}
+
 /* Nodes then edges of one run, as data blocks 2p and 2p+1. */
 static void graph_blocks(FILE *dat, const struct train_result *r, int p)
 {
@@ -52,8 +64,7 @@ static void graph_blocks(FILE *dat, const struct train_result *r, int p)
                 continue;
             double a = M_PI / 2 - 2 * M_PI * i / n, b = M_PI / 2 - 2 * M_PI * j / n;
             fprintf(dat, "%.6f %.6f %.6f %.6f %.3f %ld %.4f\n", cos(a), sin(a), cos(b) - cos(a),
-                    sin(b) - sin(a), 0.5 + 3 * fmin(fabs(d), 1.5), d > 0 ? 0xd43b3bL : 0x3b6fd4L,
-                    fabs(d));
+                    sin(b) - sin(a), fmin(fabs(d), 1), graph_rgb(d), fabs(d));
             edges++;
         }
     if (!edges)   /* gnuplot refuses an empty block */
@@ -70,7 +81,7 @@ int fig_emit_graph(struct fig_env *e, const struct plan_output *o)
         return -1;
     int rows, cols, *runs = xmalloc(sizeof(int) * (size_t)g->nrepeat);
     gp_layout(g->npoints, &rows, &cols);
-    gp_prelude(&f, 60 + 300 * cols, 80 + 300 * rows);
+    gp_prelude(&f, cols == 1 ? 640 : 60 + 300 * cols, 80 + 300 * rows);
     FILE *gp = f.gp.fp;
     char *model = gp_model_words(g);
     fprintf(gp, "set multiplot layout %d,%d title \"Feature geometry: edges |W_i.W_j| "
@@ -88,8 +99,8 @@ int fig_emit_graph(struct fig_env *e, const struct plan_output *o)
             graph_blocks(f.dat.fp, &e->results[runs[0]], p);
             fputs("set title \"", gp);
             gp_puts_quoted(gp, lab);
-            fprintf(gp, "\" font ',9'\nplot dat index %d using 1:2:3:4:5:6 with vectors nohead "
-                    "lw variable lc rgb variable, \\\n     dat index %d using 1:2:4 with points "
+            fprintf(gp, "\" font ',9'\nplot dat index %d using 1:2:3:4:6 with vectors nohead "
+                    "lw 2.5 lc rgb variable, \\\n     dat index %d using 1:2:4 with points "
                     "pt 7 ps 1.6 lc rgb variable, \\\n     dat index %d using (1.17*$1):(1.17*$2):3 "
                     "with labels font ',8'\n", 2 * p + 1, 2 * p, 2 * p);
         }
