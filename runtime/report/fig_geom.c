@@ -201,8 +201,8 @@ int fig_emit_geometry_loss(struct fig_env *e, const struct plan_output *o)
         fputc('\n', f.dat.fp);
     }
     free(runs);
-    char *what = xasprintf("Loss of the two geometries: all %d features represented, or some "
-                           "dropped (lowest loss among the repeats landing in each)", g->n);
+    char *what = xasprintf("Loss of two geometries: all %d features represented, or some "
+                           "dropped (best repeat of each)", g->n);
     title2(f.gp.fp, what, g);
     free(what);
     geom_xlabel(f.gp.fp, xname);
