@@ -39,7 +39,7 @@
  *   AST_S_REPEAT      a (count), name/name2 ("keep", "best") or NULL
  *   AST_S_LET         name, a
  *   AST_S_USE         name
- *   AST_S_DATA        name (the data generator)
+ *   AST_S_DATA        name (the data generator), args[] of AST_PARAM (its parameters)
  *   AST_S_PLOT        args[] of AST_NAME (figures)
  *   AST_S_TABLE       args[] of AST_NAME (columns)
  *   AST_S_EXPECT      a

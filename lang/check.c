@@ -113,7 +113,35 @@ static void check_model(struct front *f, struct ast_node *s)
     }
 }
 
-/* data NAME: the generator of the runs that follow (sticky, like model). */
+/* One NAME=VALUE of `data`: a parameter of g, an integer in its range. */
+static int check_data_arg(struct front *f, const struct data_gen *g, const struct ast_node *p,
+                          double *arg)
+{
+    int k = data_param_index(g, p->name);
+    if (k < 0) {
+        const char *names[DATA_MAX_ARGS + 1] = {NULL};
+        for (int j = 0; j < g->nparams; j++)
+            names[j] = g->param[j].name;
+        check_unknown(f, &p->name_span, "parameter of data generator", p->name, names);
+        return -1;
+    }
+    struct eval_ctx c;
+    eval_init(&c, f, &f->st);
+    double v;
+    if (eval_expr(&c, p->a, &v) != 0)
+        return -1;
+    const struct data_param *dp = &g->param[k];
+    if (v != floor(v) || v < dp->lo || v > dp->hi) {
+        diag_error(f->diag, &p->a->span, "%s must be an integer in %g .. %g", dp->name, dp->lo,
+                   dp->hi);
+        return -1;
+    }
+    arg[k] = v;
+    return 0;
+}
+
+/* data NAME [PARAM=VALUE ...]: the generator of the runs that follow
+ * (sticky, like model) and its parameters. */
 static void check_data(struct front *f, struct ast_node *s)
 {
     const struct data_gen *g = data_find(s->name);
@@ -131,7 +159,13 @@ static void check_data(struct front *f, struct ast_node *s)
                    f->st.kind->name, g->name);
         return;
     }
+    double arg[DATA_MAX_ARGS];
+    data_args_default(g, arg);
+    for (int k = 0; k < s->nargs; k++)
+        if (check_data_arg(f, g, s->args[k], arg) != 0)
+            return;
     f->st.data = g;
+    memcpy(f->st.data_arg, arg, sizeof arg);
 }
 
 static void check_importance(struct front *f, struct ast_node *s)

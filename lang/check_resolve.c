@@ -186,6 +186,7 @@ int check_resolve(struct front *f, const struct front_state *st, const double *a
     memset(out, 0, sizeof *out);
     out->kind = st->kind;
     out->data = st->data;
+    memcpy(out->data_arg, st->data_arg, sizeof out->data_arg);
     const struct data_gen *g = st->data ? st->data : data_find(st->kind->data);
     if (!kern_any_serves(st->kind, g)) {
         diag_error(f->diag, why, "model '%s' cannot train on data '%s'; write 'data %s;'",

@@ -323,8 +323,12 @@ void front_show(const struct front *f, FILE *out)
 {
     const struct front_state *st = &f->st;
     fprintf(out, "model %s\n", st->kind->name);
-    if (st->data)
-        fprintf(out, "data %s\n", st->data->name);
+    if (st->data) {
+        fprintf(out, "data %s", st->data->name);
+        for (int k = 0; k < st->data->nparams; k++)
+            fprintf(out, " %s=%g", st->data->param[k].name, st->data_arg[k]);
+        fprintf(out, "\n");
+    }
     front_show_expr(f, out, "  n", st->n, "(not set)");
     front_show_expr(f, out, "  m", st->m, "(not set)");
     front_show_expr(f, out, "importance", st->importance, "1");

@@ -35,6 +35,7 @@ struct front_axis {
 struct front_state {
     const struct model_kind *kind;
     const struct data_gen *data;      /* NULL: the kind's default generator */
+    double data_arg[DATA_MAX_ARGS];   /* its parameters, checked */
     const struct ast_node *n, *m;     /* NULL: not set yet */
     const struct ast_node *importance;/* expression in i, or AST_LIST; NULL: 1 */
     const struct ast_node *sparsity;  /* NULL: 0 */
@@ -89,6 +90,7 @@ struct front {
 struct front_point {
     const struct model_kind *kind;
     const struct data_gen *data;      /* NULL: the kind's default generator */
+    double data_arg[DATA_MAX_ARGS];   /* its parameters */
     int n, m;
     double *importance, *density;     /* [n], owned */
     struct train_recipe recipe;

@@ -98,6 +98,14 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
     [NAMES_FIG_DIMENSIONALITY] = {"dimensionality", "feature dimensionalities D_i along the "
                                   "sweep", 0, 0, {{0}}, 0, 0},
     [NAMES_FIG_LOSS] = {"loss", "loss curves", 0, 0, {{0}}, 1, 0},
+    /* feature geometry and robustness */
+    [NAMES_FIG_GRAPH] = {"graph", "features as nodes, edges weighted by |W_i.W_j|, per grid "
+                         "point", 0, 0, {{0}}, 0, 1},
+    [NAMES_FIG_VULNERABILITY] = {"vulnerability", "adversarial vulnerability beside features "
+                                 "per dimension, along the sweep", 0, 0, {{0}}, 0, 0},
+    [NAMES_FIG_GEOMETRY_LOSS] = {"geometry_loss", "lowest loss of runs representing every "
+                                 "feature and of runs dropping some, along the sweep", 0, 0,
+                                 {{0}}, 0, 0},
 };
 
 #define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt, -1}
@@ -113,6 +121,14 @@ const struct names_metric names_metrics[] = {
     M_POINT(NEGATIVE_BIASES, "negative_biases", "number of negative biases", 1),
     {"phase_agreement", NAMES_POINT, 0, 0, "share of phase cells matching theory",
      NAMES_M_PHASE_AGREEMENT, 0, NAMES_FIG_PHASE},
+    /* geometry of the data's sets, and robustness */
+    M_POINT(SET_COSINE, "set_cosine", "mean cosine of represented features within the data's "
+            "sets (collapsed 1, antipodal -1)", 0),
+    M_POINT(SET_OVERLAP, "set_overlap", "mean |cosine| of represented features within sets", 0),
+    M_POINT(CROSS_OVERLAP, "cross_overlap", "mean |cosine| of represented features across "
+            "sets", 0),
+    M_POINT(VULNERABILITY, "vulnerability", "worst loss increase under an L2 attack along "
+            "(W^T W)_i, relative to the optimal linear model", 0),
     M_FEATURE(NORM, "norm", "||W_i||"),
     M_FEATURE(BIAS, "bias", "b_i"),
     M_FEATURE(SUPERPOSITION, "superposition", "sum over j != i of (W^_i . W_j)^2"),

@@ -114,6 +114,7 @@ simple: model_stmt
     | LET IDENT '=' expr            { $$ = ast_stmt(A, @$, AST_S_LET, $2, @2, $4, NULL); }
     | USE IDENT                     { $$ = ast_stmt(A, @$, AST_S_USE, $2, @2, NULL, NULL); }
     | DATA IDENT                    { $$ = ast_stmt(A, @$, AST_S_DATA, $2, @2, NULL, NULL); }
+    | DATA IDENT params             { $$ = ast_stmt(A, @$, AST_S_DATA, $2, @2, NULL, $3); }
     | PLOT names                    { $$ = ast_stmt(A, @$, AST_S_PLOT, NULL, @1, NULL, $2); }
     | TABLE                         { $$ = ast_stmt(A, @$, AST_S_TABLE, NULL, @1, NULL, NULL); }
     | TABLE names                   { $$ = ast_stmt(A, @$, AST_S_TABLE, NULL, @1, NULL, $2); }

@@ -127,6 +127,9 @@ static char *plan_settings_json(const struct front_point *pt, int repeat)
      * keep the settings (and so the seeds) they have always had */
     if (pt->data && pt->data != data_find(pt->kind->data))
         sbuf_printf(&b, ",\"data\":\"%s\"", pt->data->name);
+    for (int k = 0; pt->data && k < pt->data->nparams; k++)
+        if (pt->data_arg[k] != pt->data->param[k].dflt)
+            sbuf_printf(&b, ",\"%s\":%g", pt->data->param[k].name, pt->data_arg[k]);
     sbuf_puts(&b, ",\"importance\":");
     plan_array(&b, pt->importance, pt->n);
     sbuf_puts(&b, ",\"density\":");
@@ -167,6 +170,7 @@ static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, i
     memcpy(r->density, pt->density, (size_t)pt->n * sizeof(double));
     r->spec.kind = pt->kind;
     r->spec.data = pt->data ? pt->data : data_find(pt->kind->data);
+    memcpy(r->spec.data_arg, pt->data_arg, sizeof r->spec.data_arg);
     r->spec.n = pt->n;
     r->spec.m = pt->m;
     r->spec.recipe = pt->recipe;

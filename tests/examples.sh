@@ -48,10 +48,19 @@ has section2 linear-wtw.gp linear-norms.gp relu-wtw.gp relu-norms.gp relu-wtw.da
 lines section2 8
 grep -q 'represented' "$tmp/section2.out"; say $? "section2: the table is printed on stdout"
 run section3 "section 3's phase diagrams agree with theory" -D points=10 -D repeats=4 -D steps=4000
-has section3 n2-phase.gp n3-phase.gp
+has section3 n2-phase.gp n3-phase.gp linear-phase.gp
+grep -q 'linear theory' "$tmp/section3/linear-phase.gp"; say $? "section3: the linear grid is drawn beside the linear theory"
 run section4 "section 4: dimensions per feature stick at 1/2" \
     -D features=200 -D dims=20 -D points=20 -D steps=4000
 has section4 dims.gp dimensionality.gp
+run section4-nonuniform "section 4: the pentagon snaps to two digons" -D repeats=4 -D steps=4000
+has section4-nonuniform geometry_loss.gp geometry_loss.dat graph.gp
+run section4-correlated "section 4: correlated sets orthogonal, anticorrelated antipodal, collapse" \
+    -D repeats=2 -D steps=4000
+has section4-correlated pairs-graph.gp anti-features2d.gp collapse-features2d.gp blocks-wtw.gp
+run section6 "section 6: vulnerability rises with superposition" \
+    -D points=6 -D repeats=2 -D steps=3000
+has section6 vulnerability.gp vulnerability.dat
 
 if [ -n "${GNUPLOT:-}" ] && command -v "$GNUPLOT" >/dev/null 2>&1; then
     has section2 relu-wtw.png relu-norms.png linear-wtw.png

@@ -197,14 +197,20 @@ static void json_where(FILE *fp, const struct xctx *x, const struct where *w, in
     fputc(']', fp);
 }
 
-/* Every per-point metric of the catalogue that is a value of one run. */
-static void json_metrics(FILE *fp, const struct train_result *r)
+/* Every per-point metric of the catalogue that is a value of one run, but
+ * those that sample inputs of their own (dear for a million records). The
+ * run is read through a plan view of that run alone. */
+static void json_metrics(FILE *fp, const struct plan *p, int i, const struct train_result *r)
 {
-    const struct fig_env e = { .results = r };
+    struct plan one = *p;
+    one.runs = &p->runs[i];
+    one.nruns = 1;
+    const struct fig_env e = { .plan = &one, .results = r };
     int first = 1;
     fputs(",\"metrics\":{", fp);
     for (const struct names_metric *m = names_metrics; m->name; m++) {
-        if (m->kind != NAMES_POINT || !fig_metric_per_run((int)m->id))
+        if (m->kind != NAMES_POINT || !fig_metric_per_run((int)m->id) ||
+            fig_metric_sampled((int)m->id))
             continue;
         double v = NAN;
         fig_run_metric(&e, 0, (int)m->id, 0, &v);
@@ -265,7 +271,7 @@ static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int 
     json_tensors(fp, r);
     struct train_metrics mt;
     if (!r->failed && train_metrics_of(r, &mt) == 0) {
-        json_metrics(fp, r);
+        json_metrics(fp, x->p, i, r);
         json_double_field(fp, "norms", mt.norm, r->n);
         json_double_field(fp, "superposition", mt.superpos, r->n);
         json_double_field(fp, "dimensionality", mt.dim, r->n);

@@ -17,6 +17,8 @@
 /* values.c. Metrics are enum names_metric_id; whether one is a value of a
  * single run (not phase_agreement, an aggregate or a monotone check). */
 int fig_metric_per_run(int metric);
+/* Whether it draws inputs of its own (runs.jsonl leaves such metrics out). */
+int fig_metric_sampled(int metric);
 
 /* A run that was trained and did not diverge. */
 int fig_run_usable(const struct fig_env *e, int run);
@@ -62,6 +64,9 @@ int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dims(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o);
 int fig_emit_loss(struct fig_env *e, const struct plan_output *o);
+int fig_emit_graph(struct fig_env *e, const struct plan_output *o);          /* fig_geom.c */
+int fig_emit_vulnerability(struct fig_env *e, const struct plan_output *o);
+int fig_emit_geometry_loss(struct fig_env *e, const struct plan_output *o);
 
 /* gnuplot output of one figure. */
 struct gp_files {

@@ -1,6 +1,6 @@
 /* runtime/report/fig_phase.c: the phase-diagram figure: the empirical cells
- * of the grid (phase_cells.c) beside the closed-form diagram with its
- * boundary lines (theory.c), coloured by class. */
+ * of the grid (phase_cells.c) beside the closed-form diagram of the grid's
+ * own model kind with its boundary lines (theory.c), coloured by class. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +88,17 @@ static void write_cells(FILE *dat, const struct fig_cell *cells, int n, double *
     free(ps);
 }
 
-/* Theory boundaries as polylines, one block each, clipped to the box. */
-static int write_bounds(FILE *dat, int n, const double *box)
+/* Theory boundaries of the kind's closed form as polylines, one block
+ * each, clipped to the box; a kind without the superposition band (linear)
+ * has the r = 1 line alone, at every density. */
+static int write_bounds(FILE *dat, int n, const double *box, const struct theory_kind *th)
 {
     int blocks = 0;
     double ptop = fmin(box[3], THEORY_TRIPLE_P);
+    if (!th->band) {
+        fprintf(dat, "# block 1: theory boundary r = 1\n1 %.9g\n1 %.9g\n\n\n", box[2], box[3]);
+        return 1;
+    }
     for (int side = 0; side < (n == 2 ? 2 : 1) && box[2] < ptop; side++) {
         fprintf(dat, "# block %d: theory boundary r = %s\n", 1 + blocks,
                 side ? "(4-5p)/(2p)" : "2p/(4-5p)");
@@ -159,7 +165,7 @@ int fig_emit_phase(struct fig_env *e, const struct plan_output *o)
         }
     double box[4];
     write_cells(f.dat.fp, cells, g->npoints, box);
-    int nb = write_bounds(f.dat.fp, g->n, box);
+    int nb = write_bounds(f.dat.fp, g->n, box, theory_of(g->kind));
     gp_prelude(&f, 1300, 640);
     FILE *gp = f.gp.fp;
     char *model = gp_model_words(g);
@@ -177,7 +183,9 @@ int fig_emit_phase(struct fig_env *e, const struct plan_output *o)
                                            g->nrepeat)
                                : xstrdup("empirical (one run per cell)");
     panel(gp, emp, 9, nb, 1);
-    panel(gp, "theory (argmin of the closed-form losses)", 10, nb, 1);
+    char *th = xasprintf("%s theory (argmin of the closed-form losses)", g->kind->name);
+    panel(gp, th, 10, nb, 1);
+    free(th);
     free(emp);
     free(title);
     free(model);

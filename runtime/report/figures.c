@@ -12,6 +12,9 @@ static const fig_emitter fig_emitters[] = {
     [NAMES_FIG_DIMS] = fig_emit_dims,
     [NAMES_FIG_DIMENSIONALITY] = fig_emit_dimensionality,
     [NAMES_FIG_LOSS] = fig_emit_loss,
+    [NAMES_FIG_GRAPH] = fig_emit_graph,
+    [NAMES_FIG_VULNERABILITY] = fig_emit_vulnerability,
+    [NAMES_FIG_GEOMETRY_LOSS] = fig_emit_geometry_loss,
 };
 _Static_assert(sizeof fig_emitters / sizeof *fig_emitters == NAMES_FIG_COUNT,
                "one emitter per row of names_figures");

@@ -5,5 +5,6 @@ libtmsl_rt_a_SOURCES += runtime/report/figures.h runtime/report/fig_impl.h \
 	runtime/report/figures.c runtime/report/fig_panels.c runtime/report/fig_sweep.c \
 	runtime/report/fig_phase.c runtime/report/gp.c runtime/report/theory.c \
 	runtime/report/theory.h runtime/report/table.c runtime/report/expect.c \
-	runtime/report/html.c
+	runtime/report/html.c \
+	runtime/report/values_geom.c runtime/report/values_geom.h runtime/report/fig_geom.c
 EXTRA_DIST += doc/figures.md

@@ -4,7 +4,8 @@
  * from sign-invariant quantities (weights themselves flip sign and rotate
  * freely) averaged over the repeats with the highest-loss one dropped, as
  * the paper does; under `keep best` the lowest-loss run alone decides. The
- * theoretical class is the argmin of the closed-form losses (theory.c). The
+ * theoretical class is the argmin of the closed-form losses of the grid's
+ * own model kind (theory.c). The
  * phase figure draws these cells; phase_agreement counts them. */
 #include <math.h>
 #include <stdlib.h>
@@ -53,13 +54,18 @@ int fig_phase_cells(const struct fig_env *e, const struct plan_group *g, struct 
                "(importance [1, 1, r])";
         return -1;
     }
+    const struct theory_kind *th = theory_of(g->kind);
+    if (!th) {
+        *why = "the phase diagram has no closed form for this model kind";
+        return -1;
+    }
     int *runs = xmalloc(sizeof(int) * (size_t)g->nrepeat);
     for (int p = 0; p < g->npoints; p++) {
         struct fig_cell *c = &cells[p];
         const struct plan_run *pr = &e->plan->runs[g->runs[p * g->nrepeat]];
         c->r = pr->importance[0] != 0 ? pr->importance[g->n - 1] / pr->importance[0] : NAN;
         c->p = pr->density[g->n - 1];
-        c->theory = g->n == 2 ? theory_n2_class(c->p, c->r) : theory_n3_class(c->p, c->r);
+        c->theory = theory_class_of(th, g->n, c->p, c->r);
         int k = fig_point_runs(e, g, p, runs, NULL);
         int use = g->keep_best ? (k > 0) : (k > 1 ? k - 1 : k);   /* drop the worst */
         c->nused = use;

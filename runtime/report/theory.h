@@ -27,6 +27,27 @@ enum theory_class theory_n3_class(double p, double r);
  * Returns 0 (and lo = hi = 1) when the band is empty (p >= 4/7). */
 int theory_n2_band(double p, double *lo, double *hi);
 
+/* The linear model's candidates are the same configurations, but a
+ * linear readout cannot filter interference: every feature sharing a
+ * direction costs its importance times the other's variance, so
+ * superposition never wins and the diagram is split at r = 1 alone.
+ * n=2: out[3] as theory_n2_losses; n=3: out[4] as theory_n3_losses. */
+void theory_linear_losses(int n, double p, double r, double *out);
+
+/* The closed forms of one model kind: the phase figure and phase_agreement
+ * compare a grid with the theory of the kind it trained, never another's. */
+struct model_kind;
+struct theory_kind {
+    const struct model_kind *kind;
+    /* candidate losses for n = 2 (3 values) or n = 3 (4 values) */
+    void (*losses)(int n, double p, double r, double *out);
+    int band;   /* has the n=2 superposition band and the n=3 line at 4/7 */
+};
+/* The theory of kind k, or NULL when it has none (no MODEL_CAP_PHASE). */
+const struct theory_kind *theory_of(const struct model_kind *k);
+/* The class of the argmin candidate for n=2 or n=3. */
+enum theory_class theory_class_of(const struct theory_kind *t, int n, double p, double r);
+
 /* Density of the triple point, 4/7. */
 #define THEORY_TRIPLE_P (4.0 / 7.0)
 

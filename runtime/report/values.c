@@ -9,6 +9,7 @@
 #include <string.h>
 #include "fig_impl.h"
 #include "model.h"
+#include "values_geom.h"
 
 /* What a per-run metric reads: the run and, unless it needs none, the
  * metrics of its feature directions. */
@@ -16,6 +17,7 @@ struct values_run {
     const struct train_result *r;
     const struct train_metrics *mt;
     int idx;                     /* the feature, for per-feature metrics */
+    const struct train_spec *sp; /* its settings: data, density, importance */
 };
 
 static double values_count(const struct values_run *v, int want_sup, int sup_value)
@@ -65,9 +67,36 @@ static double v_negative_biases(const struct values_run *v)
     return s;
 }
 
+static double v_set_cosine(const struct values_run *v)
+{
+    double s[3];
+    values_set_cosines(v->r, v->sp, s);
+    return s[0];
+}
+
+static double v_set_overlap(const struct values_run *v)
+{
+    double s[3];
+    values_set_cosines(v->r, v->sp, s);
+    return s[1];
+}
+
+static double v_cross_overlap(const struct values_run *v)
+{
+    double s[3];
+    values_set_cosines(v->r, v->sp, s);
+    return s[2];
+}
+
+static double v_vulnerability(const struct values_run *v)
+{
+    return values_vulnerability(v->r, v->sp);
+}
+
 struct values_def {
     double (*of)(const struct values_run *v);
     int needs_dirs;              /* reads the metrics of the feature directions */
+    int sampled;                 /* draws its own inputs: too dear for every record */
 };
 
 /* One row per per-run metric of the catalogue; the others (phase_agreement,
@@ -85,11 +114,20 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_BIAS] = {v_bias, 0},
     [NAMES_M_SUPERPOSITION] = {v_superposition, 1},
     [NAMES_M_DIM] = {v_dim, 1},
+    [NAMES_M_SET_COSINE] = {v_set_cosine, 0},
+    [NAMES_M_SET_OVERLAP] = {v_set_overlap, 0},
+    [NAMES_M_CROSS_OVERLAP] = {v_cross_overlap, 0},
+    [NAMES_M_VULNERABILITY] = {v_vulnerability, 0, 1},
 };
 
 int fig_metric_per_run(int metric)
 {
     return metric >= 0 && metric < NAMES_M_COUNT && values_table[metric].of != NULL;
+}
+
+int fig_metric_sampled(int metric)
+{
+    return fig_metric_per_run(metric) && values_table[metric].sampled;
 }
 
 int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double *out)
@@ -103,7 +141,7 @@ int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double
     struct train_metrics mt = { .n = r->n, .m = r->m };
     if (values_table[metric].needs_dirs && train_metrics_of(r, &mt) != 0)
         return -1;
-    struct values_run v = { r, &mt, idx };
+    struct values_run v = { r, &mt, idx, e->plan ? &e->plan->runs[run].spec : NULL };
     *out = values_table[metric].of(&v);
     if (values_table[metric].needs_dirs)
         train_metrics_free(&mt);

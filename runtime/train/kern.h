@@ -31,6 +31,7 @@ struct kern_model {
     const float *imp; /* [n] importance */
     const float *p;   /* all parameters, tensors in the kind's order */
     const struct data_gen *data;
+    const double *data_arg;   /* the generator's parameters (NULL: defaults) */
 };
 
 /* Gradient accumulators (caller zeroes them before a step). */
@@ -134,6 +135,7 @@ struct kern_run {
     struct kern_grad *g;
     struct kern_ws ws;
     struct kern_gws gws;
+    float *xbuf;              /* dense inputs drawn by a whole-example generator */
 };
 
 struct kern_def {

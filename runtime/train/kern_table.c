@@ -108,9 +108,10 @@ static const struct kern_def kern_fused = {
 };
 
 extern const struct kern_def kern_untied;   /* model_untied.c */
+extern const struct kern_def kern_sets;     /* kern_sets.c */
 
 const struct kern_def *const kern_table[] = {
-    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, NULL,
+    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, NULL,
 };
 
 const struct kern_def *kern_find(const char *name)

@@ -9,4 +9,4 @@ libtmsl_train_a_SOURCES += runtime/train/train.c runtime/train/train.h \
 	runtime/train/kern_avx512.c \
 	runtime/train/model.c runtime/train/model.h runtime/train/model_tied.c \
 	runtime/train/data.c runtime/train/data.h runtime/train/metrics.c \
-	runtime/train/model_untied.c
+	runtime/train/model_untied.c runtime/train/kern_sets.c

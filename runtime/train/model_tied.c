@@ -75,7 +75,7 @@ static double tied_ref(const struct model_kind *k, int n, int m, const double *p
 
 const struct model_kind model_linear = {
     "linear", "y = W^T W x + b (tied weights, no ReLU)", TRAIN_LINEAR, TIED_TENSORS,
-    tied_ref, "uniform", MODEL_CAP_TIED, NULL,
+    tied_ref, "uniform", MODEL_CAP_TIED | MODEL_CAP_PHASE, NULL,
 };
 
 const struct model_kind model_relu = {

@@ -157,9 +157,11 @@ static void untied_batch(struct kern_run *kr, const float *X, const float *T, in
 }
 
 static const struct model_kind *const untied_kinds[] = {&model_untied, NULL};
+/* Independent features only: its draw is one Bernoulli per element. */
+static const struct data_gen *const untied_data[] = {&data_uniform, &data_signed, NULL};
 
 const struct kern_def kern_untied = {
     "untied", "untied model: plain per-example float32 forward and backward",
-    untied_kinds, data_gens, untied_applies, NULL, untied_init, untied_step, untied_batch,
+    untied_kinds, untied_data, untied_applies, NULL, untied_init, untied_step, untied_batch,
     untied_free,
 };

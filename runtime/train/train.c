@@ -270,7 +270,8 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     int bt = model_tensor_index(sp->kind, "b");
     size_t boff = bt >= 0 ? model_tensor_offset(sp->kind, bt, sp->n, sp->m) : 0;
     c->kr.md = (struct kern_model){sp->kind->act, sp->n, sp->m, c->st.p, c->st.WT,
-                                   bt >= 0 ? c->st.p + boff : NULL, c->st.imp, c->st.p, dg};
+                                   bt >= 0 ? c->st.p + boff : NULL, c->st.imp, c->st.p, dg,
+                                   sp->data_arg};
     c->g = (struct kern_grad){c->st.g, bt >= 0 ? c->st.g + boff : NULL, 0, c->st.g};
     c->kr.WT = c->st.WT;
     c->kr.sp = &c->smp;

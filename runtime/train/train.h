@@ -45,6 +45,7 @@ struct train_spec {
     uint64_t seed;           /* the run's own seed; everything random derives from it */
     const double *importance; /* [n] */
     const double *density;    /* [n] probability that feature i is present (1 - S_i) */
+    double data_arg[2];       /* the generator's parameters (data.h; 0: its default) */
 };
 
 /* What a run produced. All arrays are owned by the result. */

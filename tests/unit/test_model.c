@@ -7,7 +7,9 @@
  * 3. The kernel table: for every kernel x kind x generator, the pick (the
  *    table's own and a forced TMSL_KERNEL) never returns a kernel that does
  *    not declare the pair; undeclared pairs have no kernel.
- * 4. Results: train_tensor shapes and names for a trained untied run. */
+ * 4. Results: train_tensor shapes and names for a trained untied run.
+ * 5. Sets: correlated sets fire together, anticorrelated sets at most one
+ *    member; the sets kernel's own draw and step equal the reference's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +53,7 @@ static void test_data_stats(const struct data_gen *g, double dens)
     double d[N], *X = xmalloc(sizeof(double) * N * B), *T = xmalloc(sizeof(double) * N * B);
     for (int i = 0; i < N; i++)
         d[i] = dens;
-    data_ref_sample(g, 42, N, d, B, X, T);
+    data_ref_sample(g, NULL, 42, N, d, B, X, T);
     double cnt = 0, s = 0, s2 = 0, st = 0;
     int tgt_ok = 1;
     for (int j = 0; j < N * B; j++) {
@@ -60,13 +62,14 @@ static void test_data_stats(const struct data_gen *g, double dens)
             continue;
         cnt++, s += X[j], s2 += X[j] * X[j], st += T[j];
     }
+    double want = g->rate ? g->rate(NULL, N, 0, dens) : dens;
     double rate = cnt / (N * B), mean = s / cnt, var = s2 / cnt - mean * mean, tm = st / cnt;
     double se = sqrt(g->value_var / cnt);
-    ok(fabs(rate - dens) < 5 * sqrt(dens * (1 - dens) / (N * B)) + 1e-12 &&
+    ok(fabs(rate - want) < 5 * sqrt(want * (1 - want) / (N * B)) + 1e-12 &&
        fabs(mean - g->value_mean) < 5 * se && fabs(var - g->value_var) < 0.02 * g->value_var &&
        fabs(tm - g->target_mean) < 5 * se && tgt_ok,
-       "%s data, density %g: presence %.4f, mean %.4f (want %.4f), var %.4f (want %.4f), "
-       "target mean %.4f", g->name, dens, rate, mean, g->value_mean, var, g->value_var, tm);
+       "%s data, density %g: presence %.4f (want %.4f), mean %.4f (want %.4f), var %.4f (want %.4f), "
+       "target mean %.4f", g->name, dens, rate, want, mean, g->value_mean, var, g->value_var, tm);
     free(X), free(T);
 }
 
@@ -75,7 +78,7 @@ static void test_uniform_draw(void)
 {
     enum { N = 7, B = 300 };
     double d[N] = {1, 0.5, 0.3, 0.9, 0.2, 0.6, 0.4}, X[N * B], T[N * B];
-    data_ref_sample(&data_uniform, 9, N, d, B, X, T);
+    data_ref_sample(&data_uniform, NULL, 9, N, d, B, X, T);
     struct kern_sampler sp;
     kern_sampler_init(&sp, 9, N, d);
     int idx[N], same = !sp.geometric;
@@ -114,7 +117,7 @@ static void test_pick(void)
             }
             unsetenv("TMSL_KERNEL");
         }
-    ok(bad == 0 && pairs == 5, "kernel pick: %d kind/data pairs served, never by an undeclared "
+    ok(bad == 0 && pairs == 11, "kernel pick: %d kind/data pairs served, never by an undeclared "
        "kernel", pairs);
     ok(forced_bad == 0, "TMSL_KERNEL: a forced kernel is used only for pairs it declares");
     struct kern_model md = {.n = 20, .m = 5};
@@ -148,6 +151,69 @@ static void test_result_tensors(void)
     train_result_free(&r);
 }
 
+/* Presence pattern of sets=3 over n=7 (sets {0,1,2}, {3,4}, {5,6}). */
+static void test_sets_structure(void)
+{
+    enum { N = 7, B = 4000 };
+    double d[N], arg[DATA_MAX_ARGS] = {3, 0}, *X = xmalloc(sizeof(double) * N * B);
+    double *T = xmalloc(sizeof(double) * N * B);
+    for (int i = 0; i < N; i++)
+        d[i] = 0.4;
+    int together = 1, atmost = 1, present = 0;
+    data_ref_sample(&data_correlated, arg, 3, N, d, B, X, T);
+    for (int e = 0; e < B; e++)
+        for (int i = 1; i < N; i++)
+            if (data_set_of(i, N, 3) == data_set_of(i - 1, N, 3))
+                together &= (X[e * N + i] != 0) == (X[e * N + i - 1] != 0);
+    data_ref_sample(&data_anticorrelated, arg, 3, N, d, B, X, T);
+    for (int e = 0; e < B; e++) {
+        int cnt[3] = {0, 0, 0};
+        for (int i = 0; i < N; i++)
+            cnt[data_set_of(i, N, 3)] += X[e * N + i] != 0;
+        atmost &= cnt[0] <= 1 && cnt[1] <= 1 && cnt[2] <= 1;
+        present += cnt[0];
+    }
+    ok(together && data_set_of(2, N, 3) == 0 && data_set_of(3, N, 3) == 1 &&
+       data_set_of(6, N, 3) == 2, "correlated sets=3, n=7: each set's features present together");
+    ok(atmost && fabs(present / (double)B - 0.4) < 0.04,
+       "anticorrelated: at most one member per set, set present at its density (%.3f)",
+       present / (double)B);
+    free(X), free(T);
+}
+
+/* The sets kernel's step draws what the reference sampler draws and
+ * computes the reference's loss and gradient on it. */
+static void test_sets_step(const struct data_gen *dg, const struct model_kind *kind)
+{
+    enum { N = 6, M = 2, B = 100 };
+    double d[N] = {0.3, 0.3, 0.3, 0.5, 0.5, 0.5}, arg[DATA_MAX_ARGS] = {2, 0};
+    double imp[N], p[N * M + N], gr[N * M + N], X[N * B], T[N * B];
+    float pf[N * M + N], gf[N * M + N] = {0}, impf[N], WT[N * M];
+    for (int j = 0; j < N * M + N; j++)
+        p[j] = pf[j] = (float)(0.1 * ((j * 7) % 11) - 0.5);
+    for (int i = 0; i < N; i++)
+        imp[i] = impf[i] = (float)pow(0.9, i);
+    data_ref_sample(dg, arg, 77, N, d, B, X, T);
+    double loss = kind->ref(kind, N, M, p, imp, X, T, B, gr);
+    struct kern_sampler sp;
+    kern_sampler_init(&sp, 77, N, d);
+    struct kern_grad g = {gf, gf + N * M, 0, gf};
+    struct kern_run kr = {.def = kern_find("sets"), .WT = WT, .sp = &sp, .g = &g};
+    kr.md = (struct kern_model){kind->act, N, M, pf, WT, pf + N * M, impf, pf, dg, arg};
+    kr.def->init(&kr);
+    kr.def->step(&kr, B);
+    kr.def->free(&kr);
+    kern_sampler_free(&sp);
+    double err = fabs(g.loss_sum / (B * N) - loss) / fmax(loss, 1e-3), big = 1e-3;
+    for (int j = 0; j < N * M + N; j++)
+        big = fmax(big, fabs(gr[j]));
+    for (int j = 0; j < N * M + N; j++)
+        err = fmax(err, fabs(gf[j] * 2.0 / (B * N) - gr[j]) / big);
+    ok(kern_pick_table(kind, dg, &kr.md, d) == kr.def && err < 1e-4,
+       "sets kernel, %s, %s data: its step matches the reference on the reference's draw "
+       "(err %.2g)", kind->name, dg->name, err);
+}
+
 int main(void)
 {
     test_catalogue();
@@ -158,5 +224,8 @@ int main(void)
     test_uniform_draw();
     test_pick();
     test_result_tensors();
+    test_sets_structure();
+    test_sets_step(&data_correlated, &model_relu);
+    test_sets_step(&data_anticorrelated, &model_linear);
     return done_testing();
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "../tap.h"
+#include "model.h"
 #include "theory.h"
 
 static uint64_t rng_state = 88172645463325252ULL;
@@ -16,8 +17,10 @@ static double uniform(void)
     return (double)(rng_state >> 11) / 9007199254740992.0;
 }
 
-/* Expected loss (summed over features) of x' = ReLU(W^T W x + b), n=2, m=1. */
-static double mc_loss_n2(const double w[2], const double b[2], double p, double r, int samples)
+/* Expected loss (summed over features) of x' = ReLU(W^T W x + b), n=2, m=1,
+ * or of the linear x' = W^T W x + b when linear. */
+static double mc_loss_any(const double w[2], const double b[2], double p, double r, int samples,
+                          int linear)
 {
     double imp[2] = { 1, r }, total = 0;
     for (int s = 0; s < samples; s++) {
@@ -28,11 +31,16 @@ static double mc_loss_n2(const double w[2], const double b[2], double p, double 
         }
         double h = w[0] * x[0] + w[1] * x[1];
         for (int i = 0; i < 2; i++) {
-            double y = fmax(0, w[i] * h + b[i]);
+            double y = linear ? w[i] * h + b[i] : fmax(0, w[i] * h + b[i]);
             total += imp[i] * (x[i] - y) * (x[i] - y);
         }
     }
     return total / samples;
+}
+
+static double mc_loss_n2(const double w[2], const double b[2], double p, double r, int samples)
+{
+    return mc_loss_any(w, b, p, r, samples, 0);
 }
 
 static void check_values(void)
@@ -99,8 +107,44 @@ static void check_model(void)
     }
 }
 
+/* The linear model's closed form: its candidates' losses at the weights
+ * (antipodal with the bias at the means, which is what a linear readout
+ * does best), the classes, and the per-kind table. */
+static void check_linear(void)
+{
+    double p = 0.1, r = 0.5, l[4];
+    theory_linear_losses(2, p, r, l);
+    const double w[3][2] = { { 1, 0 }, { 0, 1 }, { 1, -1 } };
+    const double b[3][2] = { { 0, p / 2 }, { p / 2, 0 }, { p / 2, p / 2 } };
+    const char *what[3] = { "ignored", "dedicated", "antipodal" };
+    for (int c = 0; c < 3; c++) {
+        double mc = mc_loss_any(w[c], b[c], p, r, 400000, 1);
+        near(mc / l[c], 1.0, 0.03, "linear: Monte Carlo loss of the %s configuration matches "
+             "(%.5f vs %.5f)", what[c], mc, l[c]);
+    }
+    const struct theory_kind *lin = theory_of(&model_linear), *relu = theory_of(&model_relu);
+    ok(lin && relu && lin != relu && !theory_of(&model_relu_hidden) && !theory_of(&model_untied),
+       "theory table: relu and linear have their own closed forms, relu-hidden and untied none");
+    int sup = 0, wrong = 0;
+    for (int n = 2; n <= 3; n++)
+        for (int a = 0; a < 30; a++)
+            for (int q = 0; q < 30; q++) {
+                double pp = pow(10, -2.0 * a / 29), rr = pow(10, -1 + 2.0 * q / 29);
+                enum theory_class c = theory_class_of(lin, n, pp, rr);
+                sup += c == THEORY_SUPERPOSED;
+                wrong += c != (rr > 1 ? THEORY_DEDICATED : THEORY_IGNORED);
+            }
+    ok(sup == 0 && wrong == 0, "linear: never superposition, split at r = 1 at every density");
+    is_int(theory_class_of(relu, 2, 0.01, 0.1), THEORY_SUPERPOSED,
+           "relu through the table: sparse r=0.1 superposed");
+    for (int k = 0; model_kinds[k]; k++)
+        ok(!(model_kinds[k]->caps & MODEL_CAP_PHASE) == !theory_of(model_kinds[k]),
+           "%s: has a closed form iff it declares MODEL_CAP_PHASE", model_kinds[k]->name);
+}
+
 int main(void)
 {
+    check_linear();
     check_values();
     check_bounds();
     check_model();
