@@ -64,6 +64,8 @@ static int run(const char *text, int with_source, struct eval_value *out)
 {
     char src[256];
     snprintf(src, sizeof src, "expect %s;", text);
+    free(errbuf);   /* the messages of a run nobody asked about */
+    errbuf = NULL;
     FILE *fp = open_memstream(&errbuf, &errlen);
     struct diag *d = diag_new(fp);
     struct parse_state ps = {0};
@@ -172,5 +174,6 @@ int main(void)
     test_comparisons();
     test_settings_strictness();
     test_catalogue();
+    free(errbuf);
     return done_testing();
 }
