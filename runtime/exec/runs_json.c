@@ -10,6 +10,7 @@
 #include "exec_int.h"
 #include "fig_impl.h"
 #include "model.h"
+#include "sae.h"
 #include "util.h"
 
 void exec_json_string(FILE *fp, const char *str)
@@ -204,7 +205,8 @@ static void json_metrics(FILE *fp, const struct train_result *r)
     int first = 1;
     fputs(",\"metrics\":{", fp);
     for (const struct names_metric *m = names_metrics; m->name; m++) {
-        if (m->kind != NAMES_POINT || !fig_metric_per_run((int)m->id))
+        if (m->kind != NAMES_POINT || !fig_metric_per_run((int)m->id) ||
+            (m->figure == NAMES_FIG_RECOVERY && r->kind != &model_sae))
             continue;
         double v = NAN;
         fig_run_metric(&e, 0, (int)m->id, 0, &v);

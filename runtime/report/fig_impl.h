@@ -62,6 +62,8 @@ int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dims(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o);
 int fig_emit_loss(struct fig_env *e, const struct plan_output *o);
+int fig_emit_recovery(struct fig_env *e, const struct plan_output *o);   /* fig_sae.c */
+int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o);
 
 /* gnuplot output of one figure. */
 struct gp_files {

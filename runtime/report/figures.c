@@ -12,6 +12,8 @@ static const fig_emitter fig_emitters[] = {
     [NAMES_FIG_DIMS] = fig_emit_dims,
     [NAMES_FIG_DIMENSIONALITY] = fig_emit_dimensionality,
     [NAMES_FIG_LOSS] = fig_emit_loss,
+    [NAMES_FIG_RECOVERY] = fig_emit_recovery,
+    [NAMES_FIG_SAE2D] = fig_emit_sae2d,
 };
 _Static_assert(sizeof fig_emitters / sizeof *fig_emitters == NAMES_FIG_COUNT,
                "one emitter per row of names_figures");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "fig_impl.h"
 #include "model.h"
+#include "sae.h"
 
 /* What a per-run metric reads: the run and, unless it needs none, the
  * metrics of its feature directions. */
@@ -16,6 +17,8 @@ struct values_run {
     const struct train_result *r;
     const struct train_metrics *mt;
     int idx;                     /* the feature, for per-feature metrics */
+    const struct fig_env *e;     /* SAE metrics: the plan and the base model's run */
+    int run;
 };
 
 static double values_count(const struct values_run *v, int want_sup, int sup_value)
@@ -53,17 +56,48 @@ static double v_sum_dims(const struct values_run *v)
 
 static double v_bias(const struct values_run *v)
 {
-    return train_tensor(v->r, "b", NULL, NULL)[v->idx];
+    const float *b = train_tensor(v->r, "b", NULL, NULL);
+    return b ? b[v->idx] : NAN;
 }
 
 static double v_negative_biases(const struct values_run *v)
 {
     const float *b = train_tensor(v->r, "b", NULL, NULL);
     double s = 0;
+    if (!b)
+        return NAN;
     for (int i = 0; i < v->r->n; i++)
         s += b[i] < FIG_NEG_BIAS;
     return s;
 }
+
+/* An SAE run measured against its source (sae_eval.c); NaN for other
+ * runs, or without the plan (the base model's weights come from its run,
+ * or are retrained when that run is not at hand). */
+static int v_sae_eval(const struct values_run *v, struct sae_eval *ev)
+{
+    if (!v->e || !v->e->plan || v->r->kind != &model_sae)
+        return -1;
+    const struct plan_run *pr = &v->e->plan->runs[v->run];
+    const float *base_p = pr->base >= 0 && fig_run_usable(v->e, pr->base)
+                              ? v->e->results[pr->base].p : NULL;
+    return sae_evaluate(&pr->spec, v->r->p, base_p, ev);
+}
+
+#define V_SAE(fn, expr)                                                   \
+    static double fn(const struct values_run *v)                          \
+    {                                                                     \
+        struct sae_eval ev;                                               \
+        return v_sae_eval(v, &ev) == 0 ? (double)(expr) : NAN;            \
+    }
+V_SAE(v_mmcs, ev.mmcs)
+V_SAE(v_matched_cos, ev.matched)
+V_SAE(v_recovered, ev.recovered)
+V_SAE(v_dead_latents, ev.dead)
+V_SAE(v_l0, ev.l0)
+V_SAE(v_true_l0, ev.true_l0)
+V_SAE(v_recon_mse, ev.mse)
+V_SAE(v_explained_var, ev.explained)
 
 struct values_def {
     double (*of)(const struct values_run *v);
@@ -85,6 +119,14 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_BIAS] = {v_bias, 0},
     [NAMES_M_SUPERPOSITION] = {v_superposition, 1},
     [NAMES_M_DIM] = {v_dim, 1},
+    [NAMES_M_MMCS] = {v_mmcs, 0},
+    [NAMES_M_MATCHED_COS] = {v_matched_cos, 0},
+    [NAMES_M_RECOVERED] = {v_recovered, 0},
+    [NAMES_M_DEAD_LATENTS] = {v_dead_latents, 0},
+    [NAMES_M_L0] = {v_l0, 0},
+    [NAMES_M_TRUE_L0] = {v_true_l0, 0},
+    [NAMES_M_RECON_MSE] = {v_recon_mse, 0},
+    [NAMES_M_EXPLAINED_VAR] = {v_explained_var, 0},
 };
 
 int fig_metric_per_run(int metric)
@@ -103,11 +145,11 @@ int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double
     struct train_metrics mt = { .n = r->n, .m = r->m };
     if (values_table[metric].needs_dirs && train_metrics_of(r, &mt) != 0)
         return -1;
-    struct values_run v = { r, &mt, idx };
+    struct values_run v = { r, &mt, idx, e, run };
     *out = values_table[metric].of(&v);
     if (values_table[metric].needs_dirs)
         train_metrics_free(&mt);
-    return 0;
+    return isnan(*out) && names_metrics[metric].figure == NAMES_FIG_RECOVERY ? -1 : 0;
 }
 
 /* The share of the grid's phase cells whose empirical class is the theory's,

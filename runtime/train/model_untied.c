@@ -161,5 +161,5 @@ static const struct model_kind *const untied_kinds[] = {&model_untied, NULL};
 const struct kern_def kern_untied = {
     "untied", "untied model: plain per-example float32 forward and backward",
     untied_kinds, data_gens, untied_applies, NULL, untied_init, untied_step, untied_batch,
-    untied_free,
+    untied_free, NULL,
 };
