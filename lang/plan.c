@@ -110,8 +110,6 @@ static char *plan_settings_json(const struct front_point *pt, int repeat, const 
     sbuf_init(&b);
     sbuf_puts(&b, "{");
     plan_recipe_text(&b, pt);
-    if (pt->kind == &model_sae)
-        plan_sae_text(&b, pt);
     /* only a non-default generator is named, so that runs of the default
      * keep the settings (and so the seeds) they have always had */
     if (pt->data && pt->data != data_find(pt->kind->data))
@@ -120,6 +118,10 @@ static char *plan_settings_json(const struct front_point *pt, int repeat, const 
     plan_array(&b, pt->importance, pt->n);
     sbuf_puts(&b, ",\"density\":");
     plan_array(&b, pt->density, pt->n);
+    /* after the batch's part (the text before importance), so that SAEs
+     * differing only in their own settings still train side by side */
+    if (pt->kind == &model_sae)
+        plan_sae_text(&b, pt);
     if (base)
         sbuf_printf(&b, ",\"base\":\"%s\"", base);
     sbuf_printf(&b, ",\"repeat\":%d,\"seed\":%llu}", repeat, (unsigned long long)pt->seed);
