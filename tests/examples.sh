@@ -54,7 +54,7 @@ run section4 "section 4: dimensions per feature stick at 1/2" \
 has section4 dims.gp dimensionality.gp
 
 run sae "sparse autoencoders: resampling recovers the pentagon; MMCS band on synthetic data" \
-    -D seeds=4 -D sae_len=12000 -D every=2000 -D syn_len=1500
+    -D syn_len=1500
 has sae arena-sae2d.gp arena-sae2d.dat synthetic-recovery.gp synthetic-recovery.dat
 
 if [ -n "${GNUPLOT:-}" ] && command -v "$GNUPLOT" >/dev/null 2>&1; then
