@@ -36,11 +36,11 @@ const struct params_def sae_params_table[SAE_PARAMS_COUNT] = {
     {"source", NULL, PARAMS_CHOICE, SAE_SOURCE_MODEL, {0, 0, 0, 0, 0}, sae_sources,
      P_OFF(sae_source), "model", "model: the hidden layer of the current model; synthetic: "
      "sparse mixtures of random unit directions", NULL},
-    {"dims", NULL, PARAMS_INT, 256, P_INT(1, 100000), NULL, P_OFF(sae_dims), "256",
+    {"sae_dims", "dims", PARAMS_INT, 256, P_INT(1, 100000), NULL, P_OFF(sae_dims), "256",
      "synthetic: input dimensions", NULL},
-    {"features", NULL, PARAMS_INT, 512, P_INT(1, 100000), NULL, P_OFF(sae_features), "512",
+    {"sae_features", "features", PARAMS_INT, 512, P_INT(1, 100000), NULL, P_OFF(sae_features), "512",
      "synthetic: ground-truth directions", NULL},
-    {"active", NULL, PARAMS_REAL, 5, P_POS, NULL, P_OFF(sae_active), "5",
+    {"sae_active", "active", PARAMS_REAL, 5, P_POS, NULL, P_OFF(sae_active), "5",
      "synthetic: expected active directions per example", NULL},
 };
 
