@@ -44,6 +44,7 @@
  *   AST_S_TABLE       args[] of AST_NAME (columns)
  *   AST_S_EXPECT      a
  *   AST_S_EXPERIMENT  name, body (statement list via next)
+ *   AST_S_SAE         args[] of AST_PARAM, or name "off"
  *   AST_S_UNKNOWN     name (the unknown word)
  * Statements of a block are chained through `next`. */
 #ifndef TMSL_AST_H
@@ -56,7 +57,8 @@ enum ast_kind {
     AST_RANGE, AST_PARAM,
     AST_S_MODEL, AST_S_IMPORTANCE, AST_S_SPARSITY, AST_S_DENSITY, AST_S_TRAIN,
     AST_S_SEED, AST_S_SWEEP, AST_S_UNSWEEP, AST_S_REPEAT, AST_S_LET, AST_S_USE, AST_S_DATA,
-    AST_S_PLOT, AST_S_TABLE, AST_S_EXPECT, AST_S_EXPERIMENT, AST_S_UNKNOWN
+    AST_S_PLOT, AST_S_TABLE, AST_S_EXPECT, AST_S_EXPERIMENT, AST_S_UNKNOWN,
+    AST_S_SAE
 };
 
 enum ast_op {

@@ -308,7 +308,7 @@ static int check_let_name(struct front *f, const struct ast_node *s)
 {
     static const char *const reserved[] = {"i", "n", "m", NULL};
     if (names_index(reserved, s->name) >= 0 || names_index(names_functions, s->name) >= 0 ||
-        names_metric_find(s->name) || params_find(s->name) ||
+        names_metric_find(s->name) || params_find_any(s->name) ||
         names_index(names_statements, s->name) >= 0) {
         diag_error(f->diag, &s->name_span, "'%s' is a reserved name", s->name);
         return -1;
@@ -408,7 +408,7 @@ static const char *check_sweep_name(struct front *f, const struct ast_node *s)
     const struct names_setting *set = names_setting_find(s->name);
     if (set && set->sweepable)
         return s->name;
-    const struct params_def *np = params_find(s->name);
+    const struct params_def *np = params_find_any(s->name);
     if (np) {
         if (np->type == PARAMS_CHOICE) {
             diag_error(f->diag, &s->name_span, "'%s' cannot be swept", np->name);
@@ -580,7 +580,7 @@ static void check_unsweep(struct front *f, struct ast_node *s)
             free(st->axes[--st->naxes].values);
         return;
     }
-    const struct params_def *pd = params_find(s->name);
+    const struct params_def *pd = params_find_any(s->name);
     const char *name = pd ? pd->name : s->name;
     /* sparsity and density are one quantity: either name removes its axis */
     if (eval_is_axis(st, name) < 0 && (!strcmp(name, "sparsity") || !strcmp(name, "density"))) {
@@ -1006,6 +1006,7 @@ void check_stmt(struct front *f, struct ast_node *s)
     case AST_S_LET: check_let(f, s); break;
     case AST_S_USE: f->use(f, s); break;
     case AST_S_DATA: check_data(f, s); break;
+    case AST_S_SAE: check_sae(f, s); break;
     case AST_S_PLOT: check_plot(f, s); break;
     case AST_S_TABLE: check_table(f, s); break;
     case AST_S_EXPECT: check_expect(f, s); break;

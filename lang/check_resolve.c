@@ -18,8 +18,8 @@ void front_point_free(struct front_point *p)
 }
 
 /* A setting's value: axis at this point, then override, then statement, then default. */
-static int check_setting(struct eval_ctx *c, const char *name, const struct ast_node *stmt,
-                         double def, double *v, const struct ast_span **where)
+int check_resolve_setting(struct eval_ctx *c, const char *name, const struct ast_node *stmt,
+                          double def, double *v, const struct ast_span **where)
 {
     int ax = eval_is_axis(c->st, name);
     struct front_override *o = front_find_override(c->f, name);
@@ -50,7 +50,7 @@ static int check_resolve_nm(struct eval_ctx *c, struct front_point *out,
             diag_error(c->f->diag, why, "no model yet; write 'model KIND n=N m=M' first");
             return -1;
         }
-        if (check_setting(c, nm[k], e, 0, &v[k], &where) != 0 ||
+        if (check_resolve_setting(c, nm[k], e, 0, &v[k], &where) != 0 ||
             check_value(c->f, nm[k], v[k], where ? where : why) != 0)
             return -1;
     }
@@ -166,7 +166,7 @@ static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
         }
         double v;
         const struct ast_span *where;
-        if (check_setting(c, np->name, e, params_default(np, r), &v, &where) != 0 ||
+        if (check_resolve_setting(c, np->name, e, params_default(np, r), &v, &where) != 0 ||
             check_value(c->f, np->name, v, where ? where : why) != 0)
             return -1;
         params_set(np, r, v);
@@ -205,7 +205,7 @@ int check_resolve(struct front *f, const struct front_state *st, const double *a
     const struct ast_span *where;
     if (f->have_seed)
         out->seed = f->seed;
-    else if (check_setting(&c, "seed", st->seed, 0, &seed, &where) != 0 ||
+    else if (check_resolve_setting(&c, "seed", st->seed, 0, &seed, &where) != 0 ||
              check_value(f, "seed", seed, where ? where : why) != 0) {
         front_point_free(out);
         return -1;

@@ -24,7 +24,7 @@ static struct ast_arena *front_arena(struct front *f)
 static int front_is_setting(const char *name)
 {
     const struct names_setting *s = names_setting_find(name);
-    return (s && s->sweepable) || params_find(name) != NULL;
+    return (s && s->sweepable) || params_find_any(name) != NULL;
 }
 
 static int front_add_override(struct front *f, const char *name, const char *value)
@@ -53,7 +53,7 @@ static int front_add_override(struct front *f, const char *name, const char *val
     free(text);
     if (parse_text(&ps) != 0 || !ps.expr)
         return -1;
-    const struct params_def *np = params_find(name);
+    const struct params_def *np = params_find_any(name);
     if (np && np->type == PARAMS_CHOICE) {
         const char *const *list = np->choices;
         if (ps.expr->kind != AST_NAME || names_index(list, ps.expr->name) < 0) {

@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "data.h"
 #include "model.h"
+#include "params.h"
 #include "train.h"
 
 #define FRONT_MAX_RUNS 10000000.0   /* runs in one grid */
@@ -42,6 +43,8 @@ struct front_state {
     int is_density;                   /* sparsity holds a density expression */
     const struct ast_node *param[PARAMS_COUNT]; /* by params_table row; NULL: default */
     const struct ast_node *seed;      /* NULL: 0 */
+    int sae_on;                       /* outputs read SAEs trained on the grid's models */
+    const struct ast_node *sae_param[SAE_PARAMS_COUNT]; /* by sae_params_table row */
     int nlets;
     struct front_let *lets;
     int naxes;
@@ -118,6 +121,16 @@ void check_settings_resolve(struct front *f, const struct ast_span *why);
 int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,
                   const struct ast_span *why, struct front_point *out);
 void front_point_free(struct front_point *p);
+/* A setting's value at a point: axis, then -D override, then stmt, then def;
+ * *where gets the span it came from (NULL for the default). */
+int check_resolve_setting(struct eval_ctx *c, const char *name, const struct ast_node *stmt,
+                          double def, double *v, const struct ast_span **where);
+/* check_sae.c: the `sae` statement, and an SAE's point from its model's
+ * point (kind sae, n latents, m its input dimensions). */
+void check_sae(struct front *f, struct ast_node *s);
+int check_resolve_sae(struct front *f, const struct front_state *st, const double *axis_val,
+                      const struct ast_span *why, const struct front_point *base,
+                      struct front_point *out);
 
 /* State copies (experiment scopes, rollback on error). */
 void front_state_copy(struct front_state *dst, const struct front_state *src);

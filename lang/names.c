@@ -26,6 +26,7 @@
     X(let, "let NAME = EXPR;", "a variable")                                           \
     X(use, "use NAME;", "load NAME.tmsl from the search path")                         \
     X(data, "data NAME;", "the data generator")                                        \
+    X(sae, "sae NAME=VALUE ...; / sae off;", "sparse autoencoders on the grid's models") \
     X(plot, "plot FIG, ...;", "figures")                                               \
     X(table, "table [COL, ...];", "a table of per-point metrics")                      \
     X(expect, "expect COND;", "a claim checked on the results")                        \
@@ -106,9 +107,14 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
     [NAMES_FIG_GEOMETRY_LOSS] = {"geometry_loss", "lowest loss of runs representing every "
                                  "feature and of runs dropping some, along the sweep", 0, 0,
                                  {{0}}, 0, 0},
+    [NAMES_FIG_RECOVERY] = {"recovery", "SAE recovery (MMCS, matched cosine, share recovered) "
+                            "and dead latents along the sweep", 0, 0, {{0}}, 0, 0, MODEL_CAP_SAE},
+    [NAMES_FIG_SAE2D] = {"sae2d", "an SAE's decoder directions over the model's feature "
+                         "directions (m=2), per grid point", 2, 0, {{0}}, 0, 1, MODEL_CAP_SAE},
 };
 
 #define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt, -1}
+#define M_SAE(id, name, help) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, 0, NAMES_FIG_RECOVERY}
 #define M_FEATURE(id, name, help) {name, NAMES_FEATURE, 1, 1, help, NAMES_M_##id, 0, -1}
 const struct names_metric names_metrics[] = {
     M_POINT(REPRESENTED, "represented", "features with norm >= 0.5", 1),
@@ -133,6 +139,14 @@ const struct names_metric names_metrics[] = {
     M_FEATURE(BIAS, "bias", "b_i"),
     M_FEATURE(SUPERPOSITION, "superposition", "sum over j != i of (W^_i . W_j)^2"),
     M_FEATURE(DIM, "dim", "dimensionality D_i"),
+    M_SAE(MMCS, "mmcs", "SAE: mean over true directions of the best |cos| to a decoder row"),
+    M_SAE(MATCHED_COS, "matched_cos", "SAE: one-to-one (Hungarian) matched mean |cos|"),
+    M_SAE(RECOVERED, "recovered", "SAE: share of true directions with best |cos| >= 0.9"),
+    M_SAE(DEAD_LATENTS, "dead_latents", "SAE: latents never active on 4096 fresh examples"),
+    M_SAE(L0, "l0", "SAE: mean number of active latents"),
+    M_SAE(TRUE_L0, "true_l0", "SAE: mean number of present true directions"),
+    M_SAE(RECON_MSE, "recon_mse", "SAE: mean squared reconstruction error per dimension"),
+    M_SAE(EXPLAINED_VAR, "explained_var", "SAE: share of the input variance reconstructed"),
     {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0, -1},
     {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0, -1},
     {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0, -1},
@@ -162,6 +176,10 @@ const char *const *names_figure_words(void)
 int names_figure_fits(int id, const struct model_kind *k, int n, int m, char *why, size_t size)
 {
     const struct names_figure *f = &names_figures[id];
+    if (k && (f->needs_caps & MODEL_CAP_SAE) && !(k->caps & MODEL_CAP_SAE)) {
+        snprintf(why, size, "'%s' reads sparse autoencoders; write 'sae ...;' first", f->name);
+        return 0;
+    }
     if (k && (k->caps & f->needs_caps) != f->needs_caps) {
         snprintf(why, size, "'%s' has no closed form for model '%s'", f->name, k->name);
         return 0;
@@ -221,7 +239,7 @@ const struct names_setting *names_setting_find(const char *name)
 int names_value_ok(const char *name, double v, char *why, size_t size)
 {
     const struct names_setting *s = names_setting_find(name);
-    const struct params_def *p = s ? NULL : params_find(name);
+    const struct params_def *p = s ? NULL : params_find_any(name);
     const struct params_range *rg = s ? &s->range : p && p->type != PARAMS_CHOICE ? &p->range
                                                                                  : NULL;
     if (!rg || params_range_ok(rg, v))

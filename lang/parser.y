@@ -63,6 +63,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_state *ps, cons
 %token DOTDOT "'..'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
 %token MODEL "'model'" IMPORTANCE "'importance'" SPARSITY "'sparsity'" DENSITY "'density'"
 %token TRAIN "'train'" SEED "'seed'" SWEEP "'sweep'" UNSWEEP "'unsweep'" REPEAT "'repeat'"
+%token SAE "'sae'"
 %token LET "'let'" USE "'use'" DATA "'data'" PLOT "'plot'" TABLE "'table'" EXPECT "'expect'"
 %token EXPERIMENT "'experiment'"
 %token AND "'and'" OR "'or'" NOT "'not'"
@@ -115,6 +116,9 @@ simple: model_stmt
     | USE IDENT                     { $$ = ast_stmt(A, @$, AST_S_USE, $2, @2, NULL, NULL); }
     | DATA IDENT                    { $$ = ast_stmt(A, @$, AST_S_DATA, $2, @2, NULL, NULL); }
     | DATA IDENT params             { $$ = ast_stmt(A, @$, AST_S_DATA, $2, @2, NULL, $3); }
+    | SAE                           { $$ = ast_stmt(A, @$, AST_S_SAE, NULL, @1, NULL, NULL); }
+    | SAE params                    { $$ = ast_stmt(A, @$, AST_S_SAE, NULL, @1, NULL, $2); }
+    | SAE IDENT                     { $$ = ast_stmt(A, @$, AST_S_SAE, $2, @2, NULL, NULL); }
     | PLOT names                    { $$ = ast_stmt(A, @$, AST_S_PLOT, NULL, @1, NULL, $2); }
     | TABLE                         { $$ = ast_stmt(A, @$, AST_S_TABLE, NULL, @1, NULL, NULL); }
     | TABLE names                   { $$ = ast_stmt(A, @$, AST_S_TABLE, NULL, @1, NULL, $2); }
@@ -135,7 +139,7 @@ junk: %empty
     | junk tok
     ;
 tok: NUM | IDENT | KIND | DOTDOT | EQ | NE | LE | GE | MODEL | IMPORTANCE | SPARSITY
-    | DENSITY | TRAIN | SEED | SWEEP | UNSWEEP | REPEAT | LET | USE | DATA | PLOT | TABLE
+    | DENSITY | TRAIN | SEED | SWEEP | UNSWEEP | REPEAT | LET | USE | DATA | SAE | PLOT | TABLE
     | EXPECT | EXPERIMENT | AND | OR | NOT | '+' | '-' | '*' | '/' | '^' | '(' | ')'
     | '[' | ']' | ',' | '=' | '<' | '>'
     ;

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "front_int.h"
 #include "hmap.h"
+#include "sae.h"
 #include "util.h"
 
 struct plan_builder {
@@ -21,6 +22,8 @@ struct plan_builder {
     struct hmap groups;   /* hash of a group's contents -> group index */
     int last_group;       /* the group the previous output got, and the */
     unsigned last_gen;    /* settings generation it was built from */
+    struct front_point base_pt; /* the model of the SAE point being expanded */
+    int have_base;
 };
 
 struct plan_builder *plan_builder_new(void)
@@ -116,8 +119,26 @@ static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
     }
 }
 
-/* The canonical text of a run is its settings JSON: every resolved setting. */
-static char *plan_settings_json(const struct front_point *pt, int repeat)
+/* An SAE run's own settings (sae_params_table), after the recipe. */
+static void plan_sae_text(struct sbuf *b, const struct front_point *pt)
+{
+    sbuf_puts(b, ",\"sae\":{");
+    for (int k = 0; k < SAE_PARAMS_COUNT; k++) {
+        const struct params_def *p = &sae_params_table[k];
+        double v = params_get(p, &pt->recipe);
+        sbuf_printf(b, "%s\"%s\":", k ? "," : "", p->name);
+        if (p->type == PARAMS_CHOICE)
+            sbuf_printf(b, "\"%s\"", p->choices[(int)v]);
+        else
+            plan_num(b, v);
+    }
+    sbuf_puts(b, "}");
+}
+
+/* The canonical text of a run is its settings JSON: every resolved setting.
+ * An SAE run adds its own settings and the identity of its model's run
+ * (base, NULL for synthetic data), so it changes when that model does. */
+static char *plan_settings_json(const struct front_point *pt, int repeat, const char *base)
 {
     struct sbuf b;
     sbuf_init(&b);
@@ -134,6 +155,12 @@ static char *plan_settings_json(const struct front_point *pt, int repeat)
     plan_array(&b, pt->importance, pt->n);
     sbuf_puts(&b, ",\"density\":");
     plan_array(&b, pt->density, pt->n);
+    /* after the batch's part (the text before importance), so that SAEs
+     * differing only in their own settings still train side by side */
+    if (pt->kind == &model_sae)
+        plan_sae_text(&b, pt);
+    if (base)
+        sbuf_printf(&b, ",\"base\":\"%s\"", base);
     sbuf_printf(&b, ",\"repeat\":%d,\"seed\":%llu}", repeat, (unsigned long long)pt->seed);
     return b.s;
 }
@@ -149,11 +176,22 @@ static void plan_grow(void **v, int *cap, int need, size_t size)
     *cap = c;
 }
 
+/* Synthetic SAE data: the directions depend on their shape, the master
+ * seed and the repeat, not on the SAE's own settings, so a sweep of l1 or
+ * of the dictionary size reads one ground truth. */
+static uint64_t plan_truth_seed(const struct front_point *pt, int repeat)
+{
+    char buf[96];
+    snprintf(buf, sizeof buf, "truth %d %d %llu %d", pt->recipe.sae_dims,
+             pt->recipe.sae_features, (unsigned long long)pt->seed, repeat);
+    return util_mix64(util_hash64(buf, strlen(buf), UTIL_HASH_INIT));
+}
+
 /* Index of the run with these settings, adding it if new. */
 static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, int repeat,
-                        const struct ast_span *span)
+                        const struct ast_span *span, int base)
 {
-    char *json = plan_settings_json(pt, repeat);
+    char *json = plan_settings_json(pt, repeat, base >= 0 ? pb->p.runs[base].id : NULL);
     uint64_t key = util_hash64(json, strlen(json), UTIL_HASH_INIT);
     int known = hmap_get(&pb->index, key);
     if (known >= 0) {
@@ -186,6 +224,8 @@ static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, i
     snprintf(r->id, sizeof r->id, "%016llx", (unsigned long long)idh);
     r->settings_json = json;
     r->span = *span;
+    r->base = base;
+    r->spec.truth_seed = plan_truth_seed(pt, repeat);
     hmap_put(&pb->index, key, p->nruns);
     return p->nruns++;
 }
@@ -218,6 +258,32 @@ static void plan_point_note(struct front *f, const struct front_state *st, const
     sbuf_free(&b);
 }
 
+/* With `sae` on, the point's model is kept aside as the SAE's base and
+ * the point becomes the SAE's. */
+static int plan_sae_point(struct front *f, const struct front_state *st, const double *val,
+                          const struct ast_node *stmt, struct front_point *pt)
+{
+    struct front_point sae;
+    if (check_resolve_sae(f, st, val, &stmt->span, pt, &sae) != 0) {
+        plan_point_note(f, st, val, &stmt->span);
+        front_point_free(pt);
+        return -1;
+    }
+    f->pb->base_pt = *pt;
+    f->pb->have_base = sae.recipe.sae_source == SAE_SOURCE_MODEL;
+    *pt = sae;
+    return 0;
+}
+
+/* The run of the model an SAE point reads at repeat k, or -1. */
+static int plan_base_run(struct front *f, const struct front_point *pt, int k,
+                         const struct ast_node *stmt)
+{
+    if (pt->kind != &model_sae || !f->pb->have_base)
+        return -1;
+    return plan_run_for(f->pb, &f->pb->base_pt, k, &stmt->span, -1);
+}
+
 /* Fill g's points and runs from the current settings. */
 static int plan_expand(struct front *f, struct plan_group *g, const struct ast_node *stmt,
                        const struct ast_node *fig)
@@ -238,6 +304,10 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
             rc = -1;
             break;
         }
+        if (f->st.sae_on && plan_sae_point(f, st, val, stmt, &pt) != 0) {
+            rc = -1;
+            break;
+        }
         if (p == 0) {
             g->kind = pt.kind;
             g->n = pt.n;
@@ -249,8 +319,9 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
         rc = plan_figure_fits(f, fig, &pt);
         for (int k = 0; k < g->nrepeat && rc == 0; k++)
             g->runs[(size_t)p * (size_t)g->nrepeat + (size_t)k] =
-                plan_run_for(f->pb, &pt, k, &stmt->span);
+                plan_run_for(f->pb, &pt, k, &stmt->span, plan_base_run(f, &pt, k, stmt));
         front_point_free(&pt);
+        front_point_free(&f->pb->base_pt);
     }
     free(val);
     return rc;
@@ -473,10 +544,30 @@ static void plan_make_batches(struct plan *p)
     free(of);
 }
 
+/* SAE runs read their model's run: point at its spec (the run array no
+ * longer moves) and train SAE batches after every other batch. */
+static void plan_order_bases(struct plan *p)
+{
+    for (int r = 0; r < p->nruns; r++)
+        if (p->runs[r].base >= 0)
+            p->runs[r].spec.base = &p->runs[p->runs[r].base].spec;
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int b = k; b < p->nbatches; b++) {
+            int sae = p->runs[p->batches[b].runs[0]].spec.kind == &model_sae;
+            if (sae == pass) {
+                struct plan_batch t = p->batches[b];
+                memmove(&p->batches[k + 1], &p->batches[k], (size_t)(b - k) * sizeof t);
+                p->batches[k++] = t;
+            }
+        }
+}
+
 void plan_builder_finish(struct plan_builder *pb, struct plan *out)
 {
     struct plan *p = &pb->p;
     plan_make_batches(p);
+    plan_order_bases(p);
     uint64_t h = UTIL_HASH_INIT;
     p->model_steps = 0;
     for (int r = 0; r < p->nruns; r++) {

@@ -23,6 +23,7 @@ struct plan_run {
     char id[17];              /* 16 hex digits of the identity hash (key + tmsl version) */
     char *settings_json;      /* resolved settings as one JSON object (no W), for runs.jsonl */
     struct ast_span span;     /* the statement that first asked for it */
+    int base;                 /* an SAE run: the run of the model it reads; else -1 */
 };
 
 /* One sweep axis of a group. */

@@ -62,6 +62,10 @@ run section6 "section 6: vulnerability rises with superposition" \
     -D points=6 -D repeats=2 -D steps=3000
 has section6 vulnerability.gp vulnerability.dat
 
+run sae "sparse autoencoders: resampling recovers the pentagon; MMCS band on synthetic data" \
+    -D syn_len=1500
+has sae arena-sae2d.gp arena-sae2d.dat synthetic-recovery.gp synthetic-recovery.dat
+
 if [ -n "${GNUPLOT:-}" ] && command -v "$GNUPLOT" >/dev/null 2>&1; then
     has section2 relu-wtw.png relu-norms.png linear-wtw.png
     has section3 n2-phase.png

@@ -16,6 +16,16 @@ static double now_sec(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* An SAE run reads its model's weights from the store when they are there
+ * (its batch trains after the model's); else the trainer retrains the
+ * model, bit-identically (a shard that does not own it). */
+static void base_weights(const struct xctx *x, int run, struct train_spec *sp)
+{
+    int b = x->p->runs[run].base;
+    const struct store_rec *rec = b >= 0 ? store_find(x->s, x->p->runs[b].key) : NULL;
+    sp->base_p = rec && !rec->failed ? rec->p : NULL;
+}
+
 /* Train runs idx[0..count) (one batch); store and persist every finished
  * result. Returns the number of failed runs, or -1 when cancelled. */
 static int train_chunk(struct xctx *x, const int *idx, int count, struct progress *prog)
@@ -24,8 +34,10 @@ static int train_chunk(struct xctx *x, const int *idx, int count, struct progres
     struct train_spec *specs = xcalloc((size_t)count, sizeof *specs);
     struct train_result *res = xcalloc((size_t)count, sizeof *res);
     int *done = xmalloc(sizeof(int) * (size_t)count);
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < count; i++) {
         specs[i] = p->runs[idx[i]].spec;
+        base_weights(x, idx[i], &specs[i]);
+    }
     struct train_hooks hooks = { &exec_cancel, prog ? &prog->steps_done : NULL };
     if (prog)
         __atomic_store_n(&prog->steps_done, 0, __ATOMIC_RELAXED);

@@ -10,6 +10,7 @@
 #include "exec_int.h"
 #include "fig_impl.h"
 #include "model.h"
+#include "sae.h"
 #include "util.h"
 
 void exec_json_string(FILE *fp, const char *str)

@@ -67,6 +67,8 @@ int fig_emit_loss(struct fig_env *e, const struct plan_output *o);
 int fig_emit_graph(struct fig_env *e, const struct plan_output *o);          /* fig_geom.c */
 int fig_emit_vulnerability(struct fig_env *e, const struct plan_output *o);
 int fig_emit_geometry_loss(struct fig_env *e, const struct plan_output *o);
+int fig_emit_recovery(struct fig_env *e, const struct plan_output *o);   /* fig_sae.c */
+int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o);
 
 /* gnuplot output of one figure. */
 struct gp_files {

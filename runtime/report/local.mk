@@ -3,7 +3,7 @@
 libtmsl_rt_a_SOURCES += runtime/report/figures.h runtime/report/fig_impl.h \
 	runtime/report/points.c runtime/report/values.c runtime/report/phase_cells.c \
 	runtime/report/figures.c runtime/report/fig_panels.c runtime/report/fig_sweep.c \
-	runtime/report/fig_phase.c runtime/report/gp.c runtime/report/theory.c \
+	runtime/report/fig_phase.c runtime/report/fig_sae.c runtime/report/gp.c runtime/report/theory.c \
 	runtime/report/theory.h runtime/report/table.c runtime/report/expect.c \
 	runtime/report/html.c \
 	runtime/report/values_geom.c runtime/report/values_geom.h runtime/report/fig_geom.c

@@ -10,6 +10,7 @@
 #include "fig_impl.h"
 #include "model.h"
 #include "values_geom.h"
+#include "sae.h"
 
 /* What a per-run metric reads: the run and, unless it needs none, the
  * metrics of its feature directions. */
@@ -18,6 +19,8 @@ struct values_run {
     const struct train_metrics *mt;
     int idx;                     /* the feature, for per-feature metrics */
     const struct train_spec *sp; /* its settings: data, density, importance */
+    const struct fig_env *e;     /* SAE metrics: the plan and the base model's run */
+    int run;
 };
 
 static double values_count(const struct values_run *v, int want_sup, int sup_value)
@@ -55,13 +58,16 @@ static double v_sum_dims(const struct values_run *v)
 
 static double v_bias(const struct values_run *v)
 {
-    return train_tensor(v->r, "b", NULL, NULL)[v->idx];
+    const float *b = train_tensor(v->r, "b", NULL, NULL);
+    return b ? b[v->idx] : NAN;
 }
 
 static double v_negative_biases(const struct values_run *v)
 {
     const float *b = train_tensor(v->r, "b", NULL, NULL);
     double s = 0;
+    if (!b)
+        return NAN;
     for (int i = 0; i < v->r->n; i++)
         s += b[i] < FIG_NEG_BIAS;
     return s;
@@ -93,6 +99,34 @@ static double v_vulnerability(const struct values_run *v)
     return values_vulnerability(v->r, v->sp);
 }
 
+/* An SAE run measured against its source (sae_eval.c); NaN for other
+ * runs, or without the plan (the base model's weights come from its run,
+ * or are retrained when that run is not at hand). */
+static int v_sae_eval(const struct values_run *v, struct sae_eval *ev)
+{
+    if (!v->e || !v->e->plan || v->r->kind != &model_sae)
+        return -1;
+    const struct plan_run *pr = &v->e->plan->runs[v->run];
+    const float *base_p = pr->base >= 0 && fig_run_usable(v->e, pr->base)
+                              ? v->e->results[pr->base].p : NULL;
+    return sae_evaluate(&pr->spec, v->r->p, base_p, ev);
+}
+
+#define V_SAE(fn, expr)                                                   \
+    static double fn(const struct values_run *v)                          \
+    {                                                                     \
+        struct sae_eval ev;                                               \
+        return v_sae_eval(v, &ev) == 0 ? (double)(expr) : NAN;            \
+    }
+V_SAE(v_mmcs, ev.mmcs)
+V_SAE(v_matched_cos, ev.matched)
+V_SAE(v_recovered, ev.recovered)
+V_SAE(v_dead_latents, ev.dead)
+V_SAE(v_l0, ev.l0)
+V_SAE(v_true_l0, ev.true_l0)
+V_SAE(v_recon_mse, ev.mse)
+V_SAE(v_explained_var, ev.explained)
+
 struct values_def {
     double (*of)(const struct values_run *v);
     int needs_dirs;              /* reads the metrics of the feature directions */
@@ -118,6 +152,14 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_SET_OVERLAP] = {v_set_overlap, 0},
     [NAMES_M_CROSS_OVERLAP] = {v_cross_overlap, 0},
     [NAMES_M_VULNERABILITY] = {v_vulnerability, 0, 1},
+    [NAMES_M_MMCS] = {v_mmcs, 0, 1},
+    [NAMES_M_MATCHED_COS] = {v_matched_cos, 0, 1},
+    [NAMES_M_RECOVERED] = {v_recovered, 0, 1},
+    [NAMES_M_DEAD_LATENTS] = {v_dead_latents, 0, 1},
+    [NAMES_M_L0] = {v_l0, 0, 1},
+    [NAMES_M_TRUE_L0] = {v_true_l0, 0, 1},
+    [NAMES_M_RECON_MSE] = {v_recon_mse, 0, 1},
+    [NAMES_M_EXPLAINED_VAR] = {v_explained_var, 0, 1},
 };
 
 int fig_metric_per_run(int metric)
@@ -141,11 +183,11 @@ int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double
     struct train_metrics mt = { .n = r->n, .m = r->m };
     if (values_table[metric].needs_dirs && train_metrics_of(r, &mt) != 0)
         return -1;
-    struct values_run v = { r, &mt, idx, e->plan ? &e->plan->runs[run].spec : NULL };
+    struct values_run v = { r, &mt, idx, e->plan ? &e->plan->runs[run].spec : NULL, e, run };
     *out = values_table[metric].of(&v);
     if (values_table[metric].needs_dirs)
         train_metrics_free(&mt);
-    return 0;
+    return isnan(*out) && names_metrics[metric].figure == NAMES_FIG_RECOVERY ? -1 : 0;
 }
 
 /* The share of the grid's phase cells whose empirical class is the theory's,

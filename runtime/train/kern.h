@@ -136,6 +136,8 @@ struct kern_run {
     struct kern_ws ws;
     struct kern_gws gws;
     float *xbuf;              /* dense inputs drawn by a whole-example generator */
+    const struct train_spec *spec;  /* the run (NULL in kernel tests) */
+    void *priv;                     /* a kernel's own state (the sae kernel's) */
 };
 
 struct kern_def {
@@ -153,6 +155,10 @@ struct kern_def {
     /* the same on explicit inputs X and targets T, batch x n (tests) */
     void (*batch)(struct kern_run *kr, const float *X, const float *T, int batch);
     void (*free)(struct kern_run *kr);
+    /* After each optimizer step (step >= 0) and once before the first
+     * (step -1), with the parameters and Adam's moments: constraints such
+     * as unit-norm rows and resets such as resampling. NULL: none. */
+    void (*after)(struct kern_run *kr, int step, float *p, float *m1, float *m2);
 };
 
 /* Every kernel in order of preference, NULL-terminated. */

@@ -68,4 +68,5 @@ static const struct data_gen *const sets_data[] = {&data_correlated, &data_antic
 const struct kern_def kern_sets = {
     "sets", "correlated or anticorrelated sets: whole examples drawn densely, fused kernel",
     sets_kinds, sets_data, sets_applies, NULL, sets_init, sets_step, sets_batch, sets_free,
+    NULL,
 };

@@ -92,26 +92,27 @@ static const struct data_gen *const uniform_only[] = {&data_uniform, NULL};
 static const struct kern_def kern_vx = {
     "vx", "small models (n <= 64): 16 examples at a time in SIMD lanes",
     tied_kinds, uniform_only, kern_vx_applies, vx_fits, none_init, vx_step, vx_batch,
-    none_init,
+    none_init, NULL,
 };
 
 static const struct kern_def kern_gemm = {
     "gemm", "large models: gathered blocks as matrix products (AVX-512 or BLAS)",
     tied_kinds, uniform_only, gemm_applies, NULL, gemm_init, gemm_step, gemm_batch,
-    gemm_free,
+    gemm_free, NULL,
 };
 
 static const struct kern_def kern_fused = {
     "fused", "any shape: fused sparse per-example sample, forward and backward",
     tied_kinds, uniform_only, fused_applies, NULL, fused_init, fused_step, fused_batch,
-    fused_free,
+    fused_free, NULL,
 };
 
 extern const struct kern_def kern_untied;   /* model_untied.c */
 extern const struct kern_def kern_sets;     /* kern_sets.c */
+extern const struct kern_def kern_sae;      /* model_sae.c */
 
 const struct kern_def *const kern_table[] = {
-    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, NULL,
+    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, &kern_sae, NULL,
 };
 
 const struct kern_def *kern_find(const char *name)

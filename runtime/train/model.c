@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "model.h"
+#include "sae.h"
 
 const struct model_kind *const model_kinds[] = {
-    &model_linear, &model_relu, &model_relu_hidden, &model_untied, NULL,
+    &model_linear, &model_relu, &model_relu_hidden, &model_untied, &model_sae, NULL,
 };
 
 const struct model_kind *model_find(const char *name)

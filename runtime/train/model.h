@@ -23,6 +23,8 @@ enum model_init { MODEL_INIT_XAVIER, MODEL_INIT_ZERO };
 /* The closed-form phase diagrams (report/theory.c) are this kind's: the
  * phase figure and phase_agreement compare with them. */
 #define MODEL_CAP_PHASE 2u
+/* A sparse autoencoder (sae.h): the SAE figures and metrics read it. */
+#define MODEL_CAP_SAE 4u
 #define MODEL_MAX_TENSORS 4
 
 struct model_kind;
@@ -55,7 +57,7 @@ struct model_kind {
 };
 
 extern const struct model_kind model_linear, model_relu, model_relu_hidden, model_untied;
-/* Every kind, NULL-terminated: linear, relu, relu-hidden, untied. */
+/* Every kind, NULL-terminated: linear, relu, relu-hidden, untied, sae (sae.h). */
 extern const struct model_kind *const model_kinds[];
 
 const struct model_kind *model_find(const char *name);

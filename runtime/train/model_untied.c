@@ -163,5 +163,5 @@ static const struct data_gen *const untied_data[] = {&data_uniform, &data_signed
 const struct kern_def kern_untied = {
     "untied", "untied model: plain per-example float32 forward and backward",
     untied_kinds, untied_data, untied_applies, NULL, untied_init, untied_step, untied_batch,
-    untied_free,
+    untied_free, NULL,
 };

@@ -56,4 +56,13 @@ double params_get(const struct params_def *p, const struct train_recipe *r);
 int params_range_ok(const struct params_range *rg, double v);
 void params_range_why(const struct params_range *rg, double v, char *buf, size_t size);
 
+/* The sparse-autoencoder catalogue (sae_params.c): the `sae` statement's
+ * settings, over the same recipe. sae_params_find takes a name or the
+ * statement's alias; params_find_any a training parameter's name or alias
+ * or an SAE setting's name: what sweeps and -D may name. */
+enum { SAE_PARAMS_COUNT = 12 };
+extern const struct params_def sae_params_table[SAE_PARAMS_COUNT];
+const struct params_def *sae_params_find(const char *name);
+const struct params_def *params_find_any(const char *name);
+
 #endif

@@ -230,6 +230,8 @@ static int run_step(struct run_ctx *c, int step)
     }
     run_record(c, step, loss);
     optim_step(&c->st, rc, lr, step + 1);
+    if (c->kr.def->after)
+        c->kr.def->after(&c->kr, step, c->st.p, c->st.m1, c->st.m2);
     if (!params_finite(&c->st)) {
         run_fail(c->out, step, "weights became nan/inf", rc->lr);
         return 1;
@@ -276,12 +278,15 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     c->kr.WT = c->st.WT;
     c->kr.sp = &c->smp;
     c->kr.g = &c->g;
+    c->kr.spec = sp;
     c->kr.def = kern_pick(sp->kind, dg, &c->kr.md, sp->density);
     if (c->kr.def) {
         c->kr.def->init(&c->kr);
         int gemm = strcmp(c->kr.def->name, "gemm") == 0;
         snprintf(c->out->kernel, sizeof c->out->kernel, "%s%s", c->kr.def->name,
                  gemm ? (c->kr.gws.fast ? "/x5" : "/blas") : "");
+        if (c->kr.def->after)
+            c->kr.def->after(&c->kr, -1, c->st.p, c->st.m1, c->st.m2);
         return 0;
     }
     c->out->failed = 1;

@@ -33,6 +33,17 @@ struct train_recipe {
     double momentum;        /* SGD momentum, default 0 */
     int log_every;          /* loss-curve sample spacing in steps, default 100; 0 = none */
     double init;            /* initial weight std; 0: xavier of the run's shape */
+    /* Sparse autoencoder runs only (sae.h; their catalogue is sae_params_table,
+     * and they are never part of a plain run's settings text). */
+    int sae_latents;        /* dictionary size; 0: the source's feature count */
+    double sae_l1;          /* L1 coefficient on the latents */
+    int sae_resample;       /* resample dead latents every K steps; 0: never */
+    int sae_window;         /* a latent silent this many steps is dead */
+    int sae_topk;           /* keep the K largest latents; 0: ReLU only */
+    int sae_source;         /* enum sae_source_kind: a model's hidden layer, or synthetic */
+    int sae_dims;           /* synthetic: input dimensions */
+    int sae_features;       /* synthetic: ground-truth directions */
+    double sae_active;      /* synthetic: expected active directions per example */
 };
 
 /* One run. importance and density point at n values owned by the caller. */
@@ -46,6 +57,13 @@ struct train_spec {
     const double *importance; /* [n] */
     const double *density;    /* [n] probability that feature i is present (1 - S_i) */
     double data_arg[2];       /* the generator's parameters (data.h; 0: its default) */
+    /* Sparse autoencoder runs (kind sae): the model whose hidden layer it
+     * reads (NULL: synthetic data), that model's trained parameters when the
+     * caller has them (NULL: retrained here, bit-identically), and the seed
+     * of the synthetic ground truth. */
+    const struct train_spec *base;
+    const float *base_p;
+    uint64_t truth_seed;
 };
 
 /* What a run produced. All arrays are owned by the result. */

@@ -16,16 +16,18 @@
 
 #include "../tap.h"
 #include "kern.h"
+#include "sae.h"
 #include "util.h"
 
 static void test_catalogue(void)
 {
-    static const char *const want[] = {"linear", "relu", "relu-hidden", "untied"};
+    static const char *const want[] = {"linear", "relu", "relu-hidden", "untied", "sae"};
     int k = 0;
     for (; model_kinds[k]; k++)
-        ok(k < 4 && !strcmp(model_kinds[k]->name, want[k]) && model_find(want[k]) == model_kinds[k],
+        ok(k < 5 && !strcmp(model_kinds[k]->name, want[k]) && model_find(want[k]) == model_kinds[k],
            "model kind %d is %s and model_find finds it", k, model_kinds[k]->name);
-    is_int(k, 4, "four model kinds");
+    is_int(k, 5, "five model kinds");
+    is_int((int)model_nparams(&model_sae, 5, 2), 27, "sae n=5 m=2: 27 parameters (W_enc, b_enc, W_dec, b_dec)");
     ok(model_find("relu-hiden") == NULL, "model_find: unknown name gives NULL");
     is_int((int)model_nparams(&model_relu, 5, 2), 15, "relu n=5 m=2: 15 parameters (W, b)");
     is_int((int)model_nparams(&model_untied, 3, 6), 39, "untied n=3 m=6: 39 parameters");
@@ -117,7 +119,7 @@ static void test_pick(void)
             }
             unsetenv("TMSL_KERNEL");
         }
-    ok(bad == 0 && pairs == 11, "kernel pick: %d kind/data pairs served, never by an undeclared "
+    ok(bad == 0 && pairs == 15, "kernel pick: %d kind/data pairs served, never by an undeclared "
        "kernel", pairs);
     ok(forced_bad == 0, "TMSL_KERNEL: a forced kernel is used only for pairs it declares");
     struct kern_model md = {.n = 20, .m = 5};

@@ -45,7 +45,7 @@ static void fill_batch(const struct data_gen *dg, double *X, float *Xf, double *
 /* Central finite differences of the kind's reference loss, every parameter. */
 static void test_fd(const struct model_kind *kind, const struct data_gen *dg)
 {
-    enum { N = 6, M = 3, B = 9, NP = 2 * N * M + N };
+    enum { N = 6, M = 3, B = 9, NP = 2 * N * M + N + M };
     double p[NP], g[NP], t[NP], imp[N], X[B * N], T[B * N];
     float Xf[B * N], Tf[B * N];
     int np = (int)model_nparams(kind, N, M);
