@@ -72,6 +72,8 @@ static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
     for (int k = 0; k < PARAMS_COUNT; k++) {
         const struct params_def *p = &params_table[k];
         double v = params_get(p, &pt->recipe);
+        if (p->quiet_default && v == params_default(p, &pt->recipe))
+            continue;
         sbuf_printf(b, ",\"%s\":", p->name);
         if (p->type == PARAMS_CHOICE)
             sbuf_printf(b, "\"%s\"", p->choices[(int)v]);

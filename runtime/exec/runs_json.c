@@ -85,6 +85,24 @@ static void json_tensors(FILE *fp, const struct train_result *r)
     }
 }
 
+/* The snapshots (train snapshots=K), when there are any: per snapshot its
+ * step, the loss then, and every tensor as above. */
+static void json_snapshots(FILE *fp, const struct train_result *r)
+{
+    if (r->nsnap <= 0)
+        return;
+    fputs(",\"snapshots\":[", fp);
+    for (int j = 0; j < r->nsnap; j++) {
+        struct train_result v;
+        train_snapshot_view(r, j, &v);
+        fprintf(fp, "%s{\"step\":%d,\"loss\":", j ? "," : "", r->snap_step[j]);
+        json_number(fp, r->snap_loss[j]);
+        json_tensors(fp, &v);
+        fputc('}', fp);
+    }
+    fputc(']', fp);
+}
+
 /* One run as one JSON object: identity, settings, results, metrics. */
 /* A run whose curve was not kept in memory is written without one. */
 static void json_run(FILE *fp, const struct plan_run *run, const struct train_result *r,
@@ -111,6 +129,7 @@ static void json_run(FILE *fp, const struct plan_run *run, const struct train_re
         fprintf(fp, ",\"represented\":%d", mt.represented);
         train_metrics_free(&mt);
     }
+    json_snapshots(fp, r);
     if (!has_curve) {
         fputs("}\n", fp);
         return;
