@@ -50,7 +50,9 @@ const struct names_setting *names_setting_find(const char *name);
  * of the same length, tied to this one at compile time. */
 enum names_figure_id {
     NAMES_FIG_FEATURES2D, NAMES_FIG_WTW, NAMES_FIG_NORMS, NAMES_FIG_PHASE,
-    NAMES_FIG_DIMS, NAMES_FIG_DIMENSIONALITY, NAMES_FIG_LOSS, NAMES_FIG_COUNT
+    NAMES_FIG_DIMS, NAMES_FIG_DIMENSIONALITY, NAMES_FIG_LOSS,
+    NAMES_FIG_NEURONS, NAMES_FIG_DYNAMICS,
+    NAMES_FIG_COUNT
 };
 struct names_figure {
     const char *name;
@@ -61,6 +63,7 @@ struct names_figure {
     int needs_curves;           /* draws loss curves, so runs keep them */
     int per_point;              /* one panel per grid point (else along the sweep) */
     unsigned needs_caps;        /* MODEL_CAP_* the model kind must have */
+    int needs_snapshots;        /* reads weights taken during training (train snapshots=K) */
 };
 extern const struct names_figure names_figures[NAMES_FIG_COUNT];
 int names_figure_find(const char *name);            /* -1 when unknown */
@@ -80,6 +83,8 @@ enum names_metric_id {
     NAMES_M_REPRESENTED, NAMES_M_SUPERPOSED, NAMES_M_DEDICATED, NAMES_M_LOSS, NAMES_M_FROB2,
     NAMES_M_DIMS_PER_FEATURE, NAMES_M_SUM_DIMS, NAMES_M_NEGATIVE_BIASES,
     NAMES_M_PHASE_AGREEMENT, NAMES_M_NORM, NAMES_M_BIAS, NAMES_M_SUPERPOSITION, NAMES_M_DIM,
+    NAMES_M_MONOSEMANTIC, NAMES_M_FEATURES_PER_NEURON, NAMES_M_NEURONS_PER_FEATURE,
+    NAMES_M_DIM_LEVELS, NAMES_M_DIM_JUMPS,
     NAMES_M_MIN, NAMES_M_MAX, NAMES_M_MEAN, NAMES_M_INCREASING, NAMES_M_DECREASING,
     NAMES_M_COUNT
 };

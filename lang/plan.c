@@ -160,8 +160,11 @@ static int plan_figure_fits(struct front *f, const struct ast_node *fig,
                             const struct front_point *pt)
 {
     char why[128];
-    if (!fig || names_figure_fits(names_figure_find(fig->name), pt->kind, pt->n, pt->m, why,
-                                  sizeof why))
+    int id = fig ? names_figure_find(fig->name) : -1;
+    if (fig && names_figures[id].needs_snapshots && pt->recipe.snapshots <= 0)
+        snprintf(why, sizeof why, "'%s' reads weights taken during training: set "
+                 "'train snapshots=K;'", fig->name);
+    else if (!fig || names_figure_fits(id, pt->kind, pt->n, pt->m, why, sizeof why))
         return 0;
     diag_error(f->diag, &fig->span, "%s", why);
     return -1;

@@ -62,6 +62,16 @@ int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dims(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o);
 int fig_emit_loss(struct fig_env *e, const struct plan_output *o);
+int fig_emit_neurons(struct fig_env *e, const struct plan_output *o);
+int fig_emit_dynamics(struct fig_env *e, const struct plan_output *o);
+
+/* values_neurons.c: per-run values of the neuron and learning-dynamics
+ * metrics (NaN when the run has no weights or no snapshots). */
+double fig_monosemantic(const struct train_result *r);
+double fig_features_per_neuron(const struct train_result *r);
+double fig_neurons_per_feature(const struct train_result *r);
+double fig_dim_levels(const struct train_result *r);
+double fig_dim_jumps(const struct train_result *r);
 
 /* gnuplot output of one figure. */
 struct gp_files {

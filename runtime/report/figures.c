@@ -12,6 +12,8 @@ static const fig_emitter fig_emitters[] = {
     [NAMES_FIG_DIMS] = fig_emit_dims,
     [NAMES_FIG_DIMENSIONALITY] = fig_emit_dimensionality,
     [NAMES_FIG_LOSS] = fig_emit_loss,
+    [NAMES_FIG_NEURONS] = fig_emit_neurons,
+    [NAMES_FIG_DYNAMICS] = fig_emit_dynamics,
 };
 _Static_assert(sizeof fig_emitters / sizeof *fig_emitters == NAMES_FIG_COUNT,
                "one emitter per row of names_figures");

@@ -4,5 +4,6 @@ libtmsl_rt_a_SOURCES += runtime/report/figures.h runtime/report/fig_impl.h \
 	runtime/report/points.c runtime/report/values.c runtime/report/phase_cells.c \
 	runtime/report/figures.c runtime/report/fig_panels.c runtime/report/fig_sweep.c \
 	runtime/report/fig_phase.c runtime/report/gp.c runtime/report/theory.c \
-	runtime/report/theory.h runtime/report/table.c runtime/report/expect.c
+	runtime/report/theory.h runtime/report/table.c runtime/report/expect.c \
+	runtime/report/values_neurons.c runtime/report/fig_neurons.c runtime/report/fig_dynamics.c
 EXTRA_DIST += doc/figures.md

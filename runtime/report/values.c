@@ -65,6 +65,18 @@ static double v_negative_biases(const struct values_run *v)
     return s;
 }
 
+static double v_monosemantic(const struct values_run *v) { return fig_monosemantic(v->r); }
+static double v_features_per_neuron(const struct values_run *v)
+{
+    return fig_features_per_neuron(v->r);
+}
+static double v_neurons_per_feature(const struct values_run *v)
+{
+    return fig_neurons_per_feature(v->r);
+}
+static double v_dim_levels(const struct values_run *v) { return fig_dim_levels(v->r); }
+static double v_dim_jumps(const struct values_run *v) { return fig_dim_jumps(v->r); }
+
 struct values_def {
     double (*of)(const struct values_run *v);
     int needs_dirs;              /* reads the metrics of the feature directions */
@@ -85,6 +97,11 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_BIAS] = {v_bias, 0},
     [NAMES_M_SUPERPOSITION] = {v_superposition, 1},
     [NAMES_M_DIM] = {v_dim, 1},
+    [NAMES_M_MONOSEMANTIC] = {v_monosemantic, 0},
+    [NAMES_M_FEATURES_PER_NEURON] = {v_features_per_neuron, 0},
+    [NAMES_M_NEURONS_PER_FEATURE] = {v_neurons_per_feature, 0},
+    [NAMES_M_DIM_LEVELS] = {v_dim_levels, 0},
+    [NAMES_M_DIM_JUMPS] = {v_dim_jumps, 0},
 };
 
 int fig_metric_per_run(int metric)

@@ -23,6 +23,9 @@ enum model_init { MODEL_INIT_XAVIER, MODEL_INIT_ZERO };
 /* The closed-form phase diagrams (report/theory.c) are this kind's: the
  * phase figure and phase_agreement compare with them. */
 #define MODEL_CAP_PHASE 2u
+/* A ReLU hidden layer whose neurons the n x m feature directions' columns
+ * are (the basis is privileged): the neuron figure and metrics apply. */
+#define MODEL_CAP_NEURONS 4u
 #define MODEL_MAX_TENSORS 4
 
 struct model_kind;
