@@ -127,6 +127,8 @@ const struct names_metric names_metrics[] = {
      ">= 10% of their squared weight", NAMES_M_FEATURES_PER_NEURON, 0, NAMES_FIG_NEURONS},
     {"neurons_per_feature", NAMES_POINT, 0, 0, "mean over represented features of the neurons "
      "holding >= 10% of their squared weight", NAMES_M_NEURONS_PER_FEATURE, 0, NAMES_FIG_NEURONS},
+    {"relu_pairs", NAMES_POINT, 0, 0, "features with a monosemantic neuron of each sign: "
+     "ReLU(x) and ReLU(-x)", NAMES_M_RELU_PAIRS, 0, NAMES_FIG_NEURONS},
     {"dim_levels", NAMES_POINT, 0, 0, "share of the represented features' D_i in the later "
      "half of the snapshots within 0.03 of 1, 3/4, 2/3, 1/2, 2/5 or 1/3", NAMES_M_DIM_LEVELS, 0,
      NAMES_FIG_DYNAMICS},

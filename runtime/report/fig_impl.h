@@ -70,6 +70,7 @@ int fig_emit_dynamics(struct fig_env *e, const struct plan_output *o);
 double fig_monosemantic(const struct train_result *r);
 double fig_features_per_neuron(const struct train_result *r);
 double fig_neurons_per_feature(const struct train_result *r);
+double fig_relu_pairs(const struct train_result *r);
 double fig_dim_levels(const struct train_result *r);
 double fig_dim_jumps(const struct train_result *r);
 

@@ -74,6 +74,7 @@ static double v_neurons_per_feature(const struct values_run *v)
 {
     return fig_neurons_per_feature(v->r);
 }
+static double v_relu_pairs(const struct values_run *v) { return fig_relu_pairs(v->r); }
 static double v_dim_levels(const struct values_run *v) { return fig_dim_levels(v->r); }
 static double v_dim_jumps(const struct values_run *v) { return fig_dim_jumps(v->r); }
 
@@ -100,6 +101,7 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_MONOSEMANTIC] = {v_monosemantic, 0},
     [NAMES_M_FEATURES_PER_NEURON] = {v_features_per_neuron, 0},
     [NAMES_M_NEURONS_PER_FEATURE] = {v_neurons_per_feature, 0},
+    [NAMES_M_RELU_PAIRS] = {v_relu_pairs, 0},
     [NAMES_M_DIM_LEVELS] = {v_dim_levels, 0},
     [NAMES_M_DIM_JUMPS] = {v_dim_jumps, 0},
 };

@@ -1,5 +1,5 @@
 /* runtime/report/values_neurons.c: the per-run values of the neuron metrics
- * (monosemantic, features_per_neuron, neurons_per_feature) and of the
+ * (monosemantic, features_per_neuron, neurons_per_feature, relu_pairs) and of the
  * learning-dynamics metrics (dim_levels, dim_jumps), which values.c's table
  * points at. They read the hidden neurons (train/neurons.h) or the weights
  * taken during training (train snapshots=K). */
@@ -53,6 +53,28 @@ double fig_neurons_per_feature(const struct train_result *r)
     train_metrics_free(&mt);
     train_neurons_free(&nr);
     return repr ? s / repr : 0;
+}
+
+/* Features computed as |x| = ReLU(x) + ReLU(-x): a monosemantic neuron of
+ * theirs with a positive weight and another with a negative one. */
+double fig_relu_pairs(const struct train_result *r)
+{
+    struct train_neurons nr;
+    if (train_neurons_of(r, &nr) != 0)
+        return NAN;
+    const float *D = train_dirs(r);
+    int c = 0;
+    for (int i = 0; i < r->n; i++) {
+        int pos = 0, neg = 0;
+        for (int k = 0; k < r->m; k++)
+            if (nr.live[k] && nr.share[k] >= NEURONS_MONO_SHARE && nr.top[k] == i) {
+                pos |= D[(size_t)i * r->m + k] > 0;
+                neg |= D[(size_t)i * r->m + k] < 0;
+            }
+        c += pos && neg;
+    }
+    train_neurons_free(&nr);
+    return c;
 }
 
 /* The levels feature dimensionalities stick at: a dedicated dimension, the
