@@ -131,6 +131,8 @@ int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_outp
 /* Undo the last output added (its expect expression failed its checks). */
 void plan_drop_last_output(struct plan_builder *pb);
 const struct plan_group *plan_builder_group(struct plan_builder *pb, int g);
+/* The fewest snapshots (train snapshots=K) any run of group g takes. */
+int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g);
 void plan_builder_finish(struct plan_builder *pb, struct plan *out);
 
 #endif

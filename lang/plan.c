@@ -43,6 +43,16 @@ const struct plan_group *plan_builder_group(struct plan_builder *pb, int g)
     return &pb->p.groups[g];
 }
 
+int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g)
+{
+    int fewest = -1;
+    for (int k = 0; k < g->npoints * g->nrepeat; k++) {
+        int s = pb->p.runs[g->runs[k]].spec.recipe.snapshots;
+        fewest = fewest < 0 || s < fewest ? s : fewest;
+    }
+    return fewest < 0 ? 0 : fewest;
+}
+
 /* ---- run identity ---- */
 
 static void plan_num(struct sbuf *b, double v)
