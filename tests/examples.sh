@@ -52,6 +52,13 @@ has section3 n2-phase.gp n3-phase.gp
 run section4 "section 4: dimensions per feature stick at 1/2" \
     -D features=200 -D dims=20 -D points=20 -D steps=4000
 has section4 dims.gp dimensionality.gp
+run section7 "section 7: monosemantic neurons when dense, pairs when sparse" \
+    -D repeats=10 -D steps=4000
+has section7 neurons.gp neurons.dat table.csv
+lines section7 70
+run section8 "section 8: |x| by ReLU pairs; neurons polysemantic when sparse" \
+    -D features=20 -D neurons=8 -D steps=3000
+has section8 small-neurons.gp main-neurons.gp main-neurons.dat
 
 if [ -n "${GNUPLOT:-}" ] && command -v "$GNUPLOT" >/dev/null 2>&1; then
     has section2 relu-wtw.png relu-norms.png linear-wtw.png
