@@ -129,11 +129,11 @@ const struct names_metric names_metrics[] = {
      "holding >= 10% of their squared weight", NAMES_M_NEURONS_PER_FEATURE, 0, NAMES_FIG_NEURONS},
     {"relu_pairs", NAMES_POINT, 0, 0, "features with a monosemantic neuron of each sign: "
      "ReLU(x) and ReLU(-x)", NAMES_M_RELU_PAIRS, 0, NAMES_FIG_NEURONS},
-    {"dim_levels", NAMES_POINT, 0, 0, "share of the represented features' D_i in the later "
-     "half of the snapshots within 0.03 of 1, 3/4, 2/3, 1/2, 2/5 or 1/3", NAMES_M_DIM_LEVELS, 0,
+    {"dim_levels", NAMES_POINT, 0, 0, "share of the represented features' D_i in the last "
+     "tenth of the snapshots within 0.03 of 1, 3/4, 2/3, 1/2, 2/5 or 1/3", NAMES_M_DIM_LEVELS, 0,
      NAMES_FIG_DYNAMICS},
-    {"dim_jumps", NAMES_POINT, 0, 0, "snapshot steps where some D_i leaves one level for "
-     "another while the loss falls", NAMES_M_DIM_JUMPS, 0, NAMES_FIG_DYNAMICS},
+    {"dim_jumps", NAMES_POINT, 0, 0, "snapshots where some D_i lands on a level other than "
+     "its last one, the loss lower than when it left", NAMES_M_DIM_JUMPS, 0, NAMES_FIG_DYNAMICS},
     {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0, -1},
     {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0, -1},
     {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0, -1},

@@ -52,6 +52,10 @@ has section3 n2-phase.gp n3-phase.gp
 run section4 "section 4: dimensions per feature stick at 1/2" \
     -D features=200 -D dims=20 -D points=20 -D steps=4000
 has section4 dims.gp dimensionality.gp
+run section5 "section 5: dimensionalities jump between levels as the loss drops" \
+    -D features=50 -D dims=5 -D steps=4000
+has section5 dynamics.gp dynamics.dat table.csv
+grep -q '"snapshots":\[{"step":1,' "$tmp/section5/runs.jsonl"; say $? "section5: runs.jsonl carries the snapshots"
 run section7 "section 7: monosemantic neurons when dense, pairs when sparse" \
     -D repeats=10 -D steps=4000
 has section7 neurons.gp neurons.dat table.csv

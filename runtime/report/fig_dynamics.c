@@ -71,6 +71,7 @@ int fig_emit_dynamics(struct fig_env *e, const struct plan_output *o)
     fprintf(gp, "; %s}\" font ',12'\n", fig_repeat_words(g));
     fprintf(gp, "set logscale x\nset logscale y2\nset xlabel 'step' font ',9'\n"
             "set ylabel 'D_i' font ',9'\nset y2label 'loss' font ',9'\nset yrange [0:1.1]\n"
+            "set autoscale y2fix\n"
             "set ytics nomirror font ',8'\nset y2tics font ',8'\nset xtics font ',8'\n"
             "set palette defined %s\nset cbrange [0:%d]\nunset colorbox\nunset key\n",
             gp_viridis, g->n > 1 ? g->n - 1 : 1);

@@ -118,7 +118,8 @@ double fig_dim_levels(const struct train_result *r)
     if (snap_dims(r, &dim, &norm) != 0)
         return NAN;
     int on = 0, all = 0;
-    for (int j = r->nsnap / 2; j < r->nsnap; j++)
+    int tail = r->nsnap / 10 > 1 ? r->nsnap / 10 : 1;   /* the last tenth: the end */
+    for (int j = r->nsnap - tail; j < r->nsnap; j++)
         for (int i = 0; i < r->n; i++)
             if (norm[(size_t)j * r->n + i] >= FIG_REPR_NORM) {
                 all++;
@@ -128,29 +129,30 @@ double fig_dim_levels(const struct train_result *r)
     return all ? (double)on / all : 0;
 }
 
-/* Whether some represented feature sits on one level at snapshot j-1 and
- * on another at j. */
-static int dim_jumped(const struct train_result *r, const double *dim, const double *norm, int j)
-{
-    for (int i = 0; i < r->n; i++) {
-        size_t a = (size_t)(j - 1) * r->n + i, b = (size_t)j * r->n + i;
-        if (norm[a] < FIG_REPR_NORM || norm[b] < FIG_REPR_NORM)
-            continue;
-        int la = dim_level_of(dim[a]), lb = dim_level_of(dim[b]);
-        if (la >= 0 && lb >= 0 && la != lb)
-            return 1;
-    }
-    return 0;
-}
-
+/* Snapshots at which some represented feature lands on a level other than
+ * the one it last sat on, with the loss lower than when it left that one:
+ * passing between levels may take several snapshots, off every level. */
 double fig_dim_jumps(const struct train_result *r)
 {
     double *dim, *norm;
     if (snap_dims(r, &dim, &norm) != 0)
         return NAN;
+    int *last = xmalloc(sizeof(int) * (size_t)r->n), *left = xmalloc(sizeof(int) * (size_t)r->n);
+    for (int i = 0; i < r->n; i++)
+        last[i] = -1, left[i] = 0;
     int c = 0;
-    for (int j = 1; j < r->nsnap; j++)
-        c += r->snap_loss[j] < r->snap_loss[j - 1] && dim_jumped(r, dim, norm, j);
-    free(dim), free(norm);
+    for (int j = 0; j < r->nsnap; j++) {
+        int landed = 0;
+        for (int i = 0; i < r->n; i++) {
+            size_t a = (size_t)j * r->n + i;
+            int l = norm[a] >= FIG_REPR_NORM ? dim_level_of(dim[a]) : -1;
+            if (l < 0)
+                continue;
+            landed |= last[i] >= 0 && l != last[i] && r->snap_loss[j] < r->snap_loss[left[i]];
+            last[i] = l, left[i] = j;
+        }
+        c += landed;
+    }
+    free(last), free(left), free(dim), free(norm);
     return c;
 }
