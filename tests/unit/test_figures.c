@@ -514,10 +514,30 @@ static void test_neurons(void)
     ok(fig_relu_pairs(&u) == 0, "untied: two neurons of one sign are not a pair");
 }
 
+/* Snapshot metrics of relu n=2, m=1 through three snapshots: feature 0
+ * alone (D=1), then between levels, then an antipodal pair (D=1/2 each)
+ * with a lower loss: one jump, and the end on levels. */
+static void test_dynamics(void)
+{
+    float snaps[] = { 1, 0, 0, 0, 1, 0.4f, 0, 0, 1, -1, 0, 0 };
+    int steps[] = { 1, 10, 100 };
+    double loss[] = { 0.3, 0.2, 0.1 };
+    struct train_result r = { .kind = &model_relu, .n = 2, .m = 1, .p = snaps + 8,
+                              .nsnap = 3, .snap_step = steps, .snap_loss = loss,
+                              .snap_p = snaps };
+    ok(fig_dim_levels(&r) == 1, "dim_levels: the end sits on 1/2 (got %g)", fig_dim_levels(&r));
+    ok(fig_dim_jumps(&r) == 1, "dim_jumps: one jump from 1 to 1/2 (got %g)", fig_dim_jumps(&r));
+    loss[2] = 0.4;
+    ok(fig_dim_jumps(&r) == 0, "dim_jumps: no jump counted when the loss rose");
+    snaps[9] = -0.9f;
+    ok(fig_dim_levels(&r) == 0, "dim_levels: D = 0.55 and 0.45 of a lopsided pair are off level");
+}
+
 int main(void)
 {
     test_catalogues();
     test_neurons();
+    test_dynamics();
     setup();
     char dir[] = "/tmp/tmsl-figtest-XXXXXX";
     if (!mkdtemp(dir))
