@@ -74,10 +74,11 @@ static void neuron_panel(struct fig_env *e, const struct plan_group *g, int p, F
         fputs("\n\n", dat);
         fprintf(gp, "set title \"");
         gp_puts_quoted(gp, lab);
+        /* white borders separate a few segments; many thin ones they would hide */
         fprintf(gp, " (%.0f monosemantic)\"\nset yrange [0:%.4f]\nplot dat index %d using "
-                "1:(($2+$3)/2):($1-0.4):($1+0.4):2:3:4 with boxxyerror fs solid 1 border lc "
-                "rgb '#ffffff' fc palette\n", fig_monosemantic(r), 1.05 * fmax(top, 1e-3),
-                *block);
+                "1:(($2+$3)/2):($1-0.4):($1+0.4):2:3:4 with boxxyerror fs solid 1 %s fc "
+                "palette\n", fig_monosemantic(r), 1.05 * fmax(top, 1e-3), *block,
+                r->n <= 20 ? "border lc rgb '#ffffff'" : "noborder");
         (*block)++;
         train_neurons_free(&nr);
     }
