@@ -619,6 +619,18 @@ static void check_plot(struct front *f, struct ast_node *s)
     }
 }
 
+/* A metric read from training snapshots needs every run to take them. */
+static int check_metric_snapshots(struct front *f, const struct plan_group *g,
+                                  const struct names_metric *m, char *why, size_t size)
+{
+    if (!m || m->figure < 0 || !names_figures[m->figure].needs_snapshots ||
+        plan_builder_snapshots(f->pb, g) > 0)
+        return 1;
+    snprintf(why, size, "metric '%s' reads weights taken during training: set "
+             "'train snapshots=K;'", m->name);
+    return 0;
+}
+
 static void check_table(struct front *f, struct ast_node *s)
 {
     const char *const *point = names_metric_words(NAMES_POINT);
@@ -643,7 +655,8 @@ static void check_table(struct front *f, struct ast_node *s)
     char why[256];
     for (int k = 0; k < s->nargs; k++)
         if (!names_metric_fits(names_metric_find(s->args[k]->name), pg->kind, pg->n, pg->m, why,
-                               sizeof why)) {
+                               sizeof why) ||
+            !check_metric_snapshots(f, pg, names_metric_find(s->args[k]->name), why, sizeof why)) {
             diag_error(f->diag, &s->args[k]->span, "%s", why);
             bad = 1;
         }
@@ -802,7 +815,8 @@ static int expect_metric(struct expect_ctx *x, struct ast_node *e, const struct 
 {
     char words[48], why[256];
     e->metric = m;
-    if (!names_metric_fits(m, x->g->kind, x->g->n, x->g->m, why, sizeof why)) {
+    if (!names_metric_fits(m, x->g->kind, x->g->n, x->g->m, why, sizeof why) ||
+        !check_metric_snapshots(x->f, x->g, m, why, sizeof why)) {
         diag_error(x->f->diag, &e->name_span, "%s", why);
         return -1;
     }

@@ -160,6 +160,8 @@ int plan_builder_read_gen(const struct plan_builder *pb, unsigned gen);
  * coordinate, or the run's sparsity or density. -1 for other names. */
 int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g, int p,
                        const char *name, double *x);
+/* The fewest snapshots (train snapshots=K) any run of group g takes. */
+int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g);
 void plan_builder_finish(struct plan_builder *pb, struct plan *out);
 
 #endif

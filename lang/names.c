@@ -111,6 +111,10 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
                             "and dead latents along the sweep", 0, 0, {{0}}, 0, 0, MODEL_CAP_SAE},
     [NAMES_FIG_SAE2D] = {"sae2d", "an SAE's decoder directions over the model's feature "
                          "directions (m=2), per grid point", 2, 0, {{0}}, 0, 1, MODEL_CAP_SAE},
+    [NAMES_FIG_NEURONS] = {"neurons", "each hidden neuron's weights as bars stacked by feature",
+                           0, 0, {{0}}, 0, 1, MODEL_CAP_NEURONS},
+    [NAMES_FIG_DYNAMICS] = {"dynamics", "feature dimensionalities D_i and the loss against "
+                            "the training step", 0, 0, {{0}}, 0, 1, 0, 1},
 };
 
 #define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt, -1}
@@ -147,6 +151,19 @@ const struct names_metric names_metrics[] = {
     M_SAE(TRUE_L0, "true_l0", "SAE: mean number of present true directions"),
     M_SAE(RECON_MSE, "recon_mse", "SAE: mean squared reconstruction error per dimension"),
     M_SAE(EXPLAINED_VAR, "explained_var", "SAE: share of the input variance reconstructed"),
+    {"monosemantic", NAMES_POINT, 0, 0, "live neurons with one feature holding >= 90% of "
+     "their squared weight", NAMES_M_MONOSEMANTIC, 0, NAMES_FIG_NEURONS},
+    {"features_per_neuron", NAMES_POINT, 0, 0, "mean over live neurons of the features holding "
+     ">= 10% of their squared weight", NAMES_M_FEATURES_PER_NEURON, 0, NAMES_FIG_NEURONS},
+    {"neurons_per_feature", NAMES_POINT, 0, 0, "mean over represented features of the neurons "
+     "holding >= 10% of their squared weight", NAMES_M_NEURONS_PER_FEATURE, 0, NAMES_FIG_NEURONS},
+    {"relu_pairs", NAMES_POINT, 0, 0, "features with a monosemantic neuron of each sign: "
+     "ReLU(x) and ReLU(-x)", NAMES_M_RELU_PAIRS, 0, NAMES_FIG_NEURONS},
+    {"dim_levels", NAMES_POINT, 0, 0, "share of the represented features' D_i in the last "
+     "tenth of the snapshots within 0.03 of 1, 3/4, 2/3, 1/2, 2/5 or 1/3", NAMES_M_DIM_LEVELS, 0,
+     NAMES_FIG_DYNAMICS},
+    {"dim_jumps", NAMES_POINT, 0, 0, "snapshots where some D_i lands on a level other than "
+     "its last one, the loss lower than when it left", NAMES_M_DIM_JUMPS, 0, NAMES_FIG_DYNAMICS},
     {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0, -1},
     {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0, -1},
     {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0, -1},
@@ -181,7 +198,11 @@ int names_figure_fits(int id, const struct model_kind *k, int n, int m, char *wh
         return 0;
     }
     if (k && (k->caps & f->needs_caps) != f->needs_caps) {
-        snprintf(why, size, "'%s' has no closed form for model '%s'", f->name, k->name);
+        if (f->needs_caps & MODEL_CAP_NEURONS)
+            snprintf(why, size, "'%s' needs a hidden ReLU layer (relu-hidden or untied), "
+                     "not model '%s'", f->name, k->name);
+        else
+            snprintf(why, size, "'%s' has no closed form for model '%s'", f->name, k->name);
         return 0;
     }
     if (f->m_exact && m != f->m_exact) {
@@ -212,7 +233,8 @@ int names_metric_fits(const struct names_metric *m, const struct model_kind *k, 
         return 1;
     char inner[160];
     snprintf(inner, sizeof inner, "%s", why);
-    snprintf(why, size, "metric '%s' reads the '%s' figure's cells: %s", m->name,
+    snprintf(why, size, m->figure == NAMES_FIG_PHASE ? "metric '%s' reads the '%s' figure's "
+             "cells: %s" : "metric '%s' applies where figure '%s' does: %s", m->name,
              names_figures[m->figure].name, inner);
     return 0;
 }

@@ -52,7 +52,8 @@ enum names_figure_id {
     NAMES_FIG_FEATURES2D, NAMES_FIG_WTW, NAMES_FIG_NORMS, NAMES_FIG_PHASE,
     NAMES_FIG_DIMS, NAMES_FIG_DIMENSIONALITY, NAMES_FIG_LOSS,
     NAMES_FIG_GRAPH, NAMES_FIG_VULNERABILITY, NAMES_FIG_GEOMETRY_LOSS,
-    NAMES_FIG_RECOVERY, NAMES_FIG_SAE2D, NAMES_FIG_COUNT
+    NAMES_FIG_RECOVERY, NAMES_FIG_SAE2D, NAMES_FIG_NEURONS, NAMES_FIG_DYNAMICS,
+    NAMES_FIG_COUNT
 };
 struct names_figure {
     const char *name;
@@ -63,6 +64,7 @@ struct names_figure {
     int needs_curves;           /* draws loss curves, so runs keep them */
     int per_point;              /* one panel per grid point (else along the sweep) */
     unsigned needs_caps;        /* MODEL_CAP_* the model kind must have */
+    int needs_snapshots;        /* reads weights taken during training (train snapshots=K) */
 };
 extern const struct names_figure names_figures[NAMES_FIG_COUNT];
 int names_figure_find(const char *name);            /* -1 when unknown */
@@ -86,6 +88,9 @@ enum names_metric_id {
     NAMES_M_NORM, NAMES_M_BIAS, NAMES_M_SUPERPOSITION, NAMES_M_DIM,
     NAMES_M_MMCS, NAMES_M_MATCHED_COS, NAMES_M_RECOVERED, NAMES_M_DEAD_LATENTS, NAMES_M_L0,
     NAMES_M_TRUE_L0, NAMES_M_RECON_MSE, NAMES_M_EXPLAINED_VAR,
+    NAMES_M_MONOSEMANTIC, NAMES_M_FEATURES_PER_NEURON, NAMES_M_NEURONS_PER_FEATURE,
+    NAMES_M_RELU_PAIRS,
+    NAMES_M_DIM_LEVELS, NAMES_M_DIM_JUMPS,
     NAMES_M_MIN, NAMES_M_MAX, NAMES_M_MEAN, NAMES_M_INCREASING, NAMES_M_DECREASING,
     NAMES_M_COUNT
 };

@@ -80,6 +80,16 @@ int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g
     return 0;
 }
 
+int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g)
+{
+    int fewest = -1;
+    for (int k = 0; k < g->npoints * g->nrepeat; k++) {
+        int s = pb->p.runs[g->runs[k]].spec.recipe.snapshots;
+        fewest = fewest < 0 || s < fewest ? s : fewest;
+    }
+    return fewest < 0 ? 0 : fewest;
+}
+
 /* ---- run identity ---- */
 
 static void plan_num(struct sbuf *b, double v)
@@ -109,6 +119,8 @@ static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
     for (int k = 0; k < PARAMS_COUNT; k++) {
         const struct params_def *p = &params_table[k];
         double v = params_get(p, &pt->recipe);
+        if (p->quiet_default && v == params_default(p, &pt->recipe))
+            continue;
         sbuf_printf(b, ",\"%s\":", p->name);
         if (p->type == PARAMS_CHOICE)
             sbuf_printf(b, "\"%s\"", p->choices[(int)v]);
@@ -236,8 +248,11 @@ static int plan_figure_fits(struct front *f, const struct ast_node *fig,
                             const struct front_point *pt)
 {
     char why[128];
-    if (!fig || names_figure_fits(names_figure_find(fig->name), pt->kind, pt->n, pt->m, why,
-                                  sizeof why))
+    int id = fig ? names_figure_find(fig->name) : -1;
+    if (fig && names_figures[id].needs_snapshots && pt->recipe.snapshots <= 0)
+        snprintf(why, sizeof why, "'%s' reads weights taken during training: set "
+                 "'train snapshots=K;'", fig->name);
+    else if (!fig || names_figure_fits(id, pt->kind, pt->n, pt->m, why, sizeof why))
         return 0;
     diag_error(f->diag, &fig->span, "%s", why);
     return -1;

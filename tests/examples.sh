@@ -65,6 +65,17 @@ has section6 vulnerability.gp vulnerability.dat
 run sae "sparse autoencoders: resampling recovers the pentagon; MMCS band on synthetic data" \
     -D syn_len=1500
 has sae arena-sae2d.gp arena-sae2d.dat synthetic-recovery.gp synthetic-recovery.dat
+run section5 "section 5: dimensionalities jump between levels as the loss drops" \
+    -D features=50 -D dims=5 -D steps=4000
+has section5 dynamics.gp dynamics.dat table.csv
+grep -q '"snapshots":\[{"step":1,' "$tmp/section5/runs.jsonl"; say $? "section5: runs.jsonl carries the snapshots"
+run section7 "section 7: monosemantic neurons when dense, pairs when sparse" \
+    -D repeats=10 -D steps=4000
+has section7 neurons.gp neurons.dat table.csv
+lines section7 70
+run section8 "section 8: |x| by ReLU pairs; neurons polysemantic when sparse" \
+    -D features=20 -D neurons=8 -D steps=3000
+has section8 small-neurons.gp main-neurons.gp main-neurons.dat
 
 if [ -n "${GNUPLOT:-}" ] && command -v "$GNUPLOT" >/dev/null 2>&1; then
     has section2 relu-wtw.png relu-norms.png linear-wtw.png

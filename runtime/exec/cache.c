@@ -8,7 +8,10 @@
  *  56  u64 checksum of bytes 0..55 and the payload
  *  payload: f64 curve_loss[ncurve], u32 description length, description
  *           padded to 4 bytes, f32 params[np], i32 curve_step[ncurve],
- *           reason bytes, zero padding
+ *           reason bytes, zero padding to 8 bytes; then, in a version-3
+ *           record only, the snapshots: u32 nsnap, u32 zero,
+ *           f64 snap_loss[nsnap], i32 snap_step[nsnap], f32 params[nsnap*np],
+ *           zero padding
  * The description names the kind and every tensor with its shape, e.g.
  * "relu W:5x2 b:5x1"; params holds the tensors in that order.
  *
@@ -31,7 +34,7 @@
 static const unsigned char cache_magic[4] = { 'T', 'M', 'R', '1' };
 
 enum { MAX_DIM = 1 << 20, MAX_CELLS = 1 << 26, MAX_CURVE = 1 << 24, MAX_REASON = 159,
-       MAX_DESC = 255 };
+       MAX_DESC = 255, MAX_SNAP = 10000 };
 
 int cache_parse_id(const char *s, uint64_t *out)
 {
@@ -95,18 +98,43 @@ static size_t result_np(const struct train_result *r)
     return train_nparams(r);
 }
 
+static int result_nsnap(const struct train_result *r)
+{
+    return r->snap_p && r->nsnap > 0 ? r->nsnap : 0;
+}
+
+/* The snapshot section's size, padded (0 without snapshots). */
+static size_t snap_size(size_t np, int nsnap)
+{
+    return nsnap ? pad8(8 + 12 * (size_t)nsnap + 4 * np * (size_t)nsnap) : 0;
+}
+
 size_t cache_record_size(const struct train_result *r, int keep_curve)
 {
     int nc = keep_curve ? r->ncurve : 0;
     char d[MAX_DESC + 1];
     size_t dlen = describe(r->kind, r->n, r->m, d, sizeof d);
-    return CACHE_HEADER_SIZE + payload_size(result_np(r), nc, dlen, reason_len(r));
+    return CACHE_HEADER_SIZE + payload_size(result_np(r), nc, dlen, reason_len(r)) +
+           snap_size(result_np(r), result_nsnap(r));
 }
 
 static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
 static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* The snapshot section at p (see the format above). */
+static void encode_snaps(unsigned char *p, const struct train_result *r, size_t np)
+{
+    int ns = result_nsnap(r);
+    put32(p, (uint32_t)ns);
+    p += 8;
+    memcpy(p, r->snap_loss, 8 * (size_t)ns);
+    p += 8 * (size_t)ns;
+    for (int j = 0; j < ns; j++, p += 4)
+        put32(p, (uint32_t)r->snap_step[j]);
+    memcpy(p, r->snap_p, 4 * np * (size_t)ns);
+}
 
 static uint64_t record_checksum(const unsigned char *rec, size_t payload)
 {
@@ -121,10 +149,11 @@ size_t cache_encode(unsigned char *buf, uint64_t id, const struct train_result *
     size_t rlen = reason_len(r), np = result_np(r);
     char d[MAX_DESC + 1];
     size_t dlen = describe(r->kind, r->n, r->m, d, sizeof d);
-    size_t payload = payload_size(np, nc, dlen, rlen);
+    size_t base = payload_size(np, nc, dlen, rlen);
+    size_t payload = base + snap_size(np, result_nsnap(r));
     memset(buf, 0, CACHE_HEADER_SIZE + payload);
     memcpy(buf, cache_magic, 4);
-    put32(buf + 4, CACHE_VERSION);
+    put32(buf + 4, result_nsnap(r) ? CACHE_SNAP_VERSION : CACHE_VERSION);
     put64(buf + 8, id);
     put32(buf + 16, (uint32_t)r->n);
     put32(buf + 20, (uint32_t)r->m);
@@ -148,6 +177,8 @@ size_t cache_encode(unsigned char *buf, uint64_t id, const struct train_result *
     for (int i = 0; i < nc; i++, p += 4)
         put32(p, (uint32_t)r->curve_step[i]);
     memcpy(p, r->fail_reason, rlen);
+    if (result_nsnap(r))
+        encode_snaps(buf + CACHE_HEADER_SIZE + base, r, np);
     put64(buf + 56, record_checksum(buf, payload));
     return CACHE_HEADER_SIZE + payload;
 }
@@ -243,7 +274,7 @@ static int check_header(const unsigned char *p, size_t len)
 {
     if (len < CACHE_HEADER_SIZE || memcmp(p, cache_magic, 4) != 0)
         return -1;
-    if (get32(p + 4) != CACHE_VERSION) {
+    if (get32(p + 4) != CACHE_VERSION && get32(p + 4) != CACHE_SNAP_VERSION) {
         uint64_t payload = get64(p + 40);
         return payload <= len - CACHE_HEADER_SIZE && payload % 8 == 0 &&
                record_checksum(p, (size_t)payload) == get64(p + 56) ? 1 : -1;
@@ -257,6 +288,27 @@ static int check_header(const unsigned char *p, size_t len)
     uint64_t payload = get64(p + 40);
     if (payload > len - CACHE_HEADER_SIZE || record_checksum(p, (size_t)payload) != get64(p + 56))
         return -1;
+    return 0;
+}
+
+/* The snapshot section of a record's payload q (payload bytes, the part
+ * before it base bytes): none in a version-2 record, else checked against
+ * the payload's length before anything points into it. */
+static int decode_snaps(const unsigned char *q, size_t payload, size_t base, size_t np,
+                        uint32_t version, struct cache_rec *rec)
+{
+    rec->nsnap = 0;
+    if (version != CACHE_SNAP_VERSION)
+        return payload == base ? 0 : -1;
+    if (payload < base + 8)
+        return -1;
+    uint32_t ns = get32(q + base);
+    if (ns < 1 || ns > MAX_SNAP || payload != base + snap_size(np, (int)ns))
+        return -1;
+    rec->nsnap = (int)ns;
+    rec->snap_loss = q + base + 8;
+    rec->snap_step = q + base + 8 + 8 * (size_t)ns;
+    rec->snap_p = q + base + 8 + 12 * (size_t)ns;
     return 0;
 }
 
@@ -280,7 +332,8 @@ static int decode_record(const unsigned char *p, size_t len, struct cache_rec *r
     if (!rec->kind)
         return -1;
     size_t np = model_nparams(rec->kind, n, m);
-    if (payload != payload_size(np, nc, dsize - 4, rlen))
+    size_t base = payload_size(np, nc, dsize - 4, rlen);
+    if (decode_snaps(q, (size_t)payload, base, np, get32(p + 4), rec) != 0)
         return -1;
     rec->id = get64(p + 8);
     rec->n = n;
@@ -439,6 +492,21 @@ int cache_scan(const char *dir, cache_visit_fn fn, void *ctx, struct cache_stats
     return stop;
 }
 
+static void cache_snaps_to_result(const struct cache_rec *rec, struct train_result *out)
+{
+    int ns = rec->nsnap;
+    if (ns <= 0)
+        return;
+    out->nsnap = ns;
+    out->snap_step = xmalloc(sizeof(int) * (size_t)ns);
+    out->snap_loss = xmalloc(8 * (size_t)ns);
+    out->snap_p = xmalloc(4 * rec->np * (size_t)ns + 4);
+    for (int j = 0; j < ns; j++)
+        out->snap_step[j] = (int)(int32_t)get32((const unsigned char *)rec->snap_step + 4 * (size_t)j);
+    memcpy(out->snap_loss, rec->snap_loss, 8 * (size_t)ns);
+    memcpy(out->snap_p, rec->snap_p, 4 * rec->np * (size_t)ns);
+}
+
 void cache_rec_to_result(const struct cache_rec *rec, struct train_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -460,4 +528,5 @@ void cache_rec_to_result(const struct cache_rec *rec, struct train_result *out)
             out->curve_step[i] = (int)(int32_t)get32(s + 4 * (size_t)i);
         memcpy(out->curve_loss, rec->curve_loss, 8 * (size_t)rec->ncurve);
     }
+    cache_snaps_to_result(rec, out);
 }

@@ -19,6 +19,10 @@
 #include "train.h"
 
 #define CACHE_VERSION 2
+/* A record with snapshots (train snapshots=K) has this version: older
+ * readers skip it as another format, and records without snapshots stay
+ * exactly as they were. */
+#define CACHE_SNAP_VERSION 3
 #define CACHE_HEADER_SIZE 64
 
 /* One decoded record. The array pointers point into the segment being read
@@ -36,6 +40,10 @@ struct cache_rec {
     const void *curve_loss;   /* double[ncurve] */
     const char *reason;       /* fail reason, not NUL-terminated */
     size_t reason_len;
+    int nsnap;                /* snapshots, 0 in a version-2 record */
+    const void *snap_step;    /* int32_t[nsnap] */
+    const void *snap_loss;    /* double[nsnap] */
+    const void *snap_p;       /* float[nsnap * np] */
 };
 
 struct cache_stats {

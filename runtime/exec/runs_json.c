@@ -87,6 +87,24 @@ static void json_tensors(FILE *fp, const struct train_result *r)
     }
 }
 
+/* The snapshots (train snapshots=K), when there are any: per snapshot its
+ * step, the loss then, and every tensor as above. */
+static void json_snapshots(FILE *fp, const struct train_result *r)
+{
+    if (r->nsnap <= 0)
+        return;
+    fputs(",\"snapshots\":[", fp);
+    for (int j = 0; j < r->nsnap; j++) {
+        struct train_result v;
+        train_snapshot_view(r, j, &v);
+        fprintf(fp, "%s{\"step\":%d,\"loss\":", j ? "," : "", r->snap_step[j]);
+        exec_json_number(fp, r->snap_loss[j]);
+        json_tensors(fp, &v);
+        fputc('}', fp);
+    }
+    fputc(']', fp);
+}
+
 /* The master seed is the last field of the settings text (plan.c writes
  * it there because it is part of the run's identity). */
 static unsigned long long master_seed(const struct plan_run *run)
@@ -278,6 +296,7 @@ static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int 
         json_double_field(fp, "dimensionality", mt.dim, r->n);
         train_metrics_free(&mt);
     }
+    json_snapshots(fp, r);
     if (has_curve)
         json_curve(fp, r);
     fputs("}\n", fp);

@@ -106,6 +106,17 @@ static void rec_fill(struct exec_store *s, struct store_rec *r, const struct mod
     r->reason[rlen] = '\0';
 }
 
+/* Room for nsnap snapshots of r's parameters, which runs that asked for
+ * them always keep: they are the point of asking. */
+static void rec_snap_alloc(struct exec_store *s, struct store_rec *r, int nsnap)
+{
+    size_t np = r->kind ? model_nparams(r->kind, r->n, r->m) : 0;
+    r->nsnap = nsnap;
+    r->snap_step = nsnap ? arena_alloc(s, sizeof(int) * (size_t)nsnap) : NULL;
+    r->snap_loss = nsnap ? arena_alloc(s, sizeof(double) * (size_t)nsnap) : NULL;
+    r->snap_p = nsnap ? arena_alloc(s, sizeof(float) * np * (size_t)nsnap) : NULL;
+}
+
 void store_put_result(struct exec_store *s, uint64_t key, const struct train_result *res,
                       int keep_curve)
 {
@@ -123,6 +134,12 @@ void store_put_result(struct exec_store *s, uint64_t key, const struct train_res
     r->final_loss = res->final_loss;
     r->failed = res->failed;
     r->fail_step = res->fail_step;
+    rec_snap_alloc(s, r, res->snap_p ? res->nsnap : 0);
+    if (r->nsnap) {
+        memcpy(r->snap_step, res->snap_step, sizeof(int) * (size_t)r->nsnap);
+        memcpy(r->snap_loss, res->snap_loss, sizeof(double) * (size_t)r->nsnap);
+        memcpy(r->snap_p, res->snap_p, sizeof(float) * train_nparams(res) * (size_t)r->nsnap);
+    }
 }
 
 void store_put_cache(struct exec_store *s, uint64_t key, const struct cache_rec *c, int keep_curve)
@@ -142,6 +159,16 @@ void store_put_cache(struct exec_store *s, uint64_t key, const struct cache_rec 
     r->final_loss = c->final_loss;
     r->failed = c->failed;
     r->fail_step = c->fail_step;
+    rec_snap_alloc(s, r, c->nsnap);
+    for (int j = 0; j < r->nsnap; j++) {
+        int32_t v;
+        memcpy(&v, (const unsigned char *)c->snap_step + 4 * (size_t)j, 4);
+        r->snap_step[j] = v;
+    }
+    if (r->nsnap) {
+        memcpy(r->snap_loss, c->snap_loss, sizeof(double) * (size_t)r->nsnap);
+        memcpy(r->snap_p, c->snap_p, sizeof(float) * c->np * (size_t)r->nsnap);
+    }
 }
 
 void store_view(const struct store_rec *rec, struct train_result *out)
@@ -158,6 +185,10 @@ void store_view(const struct store_rec *rec, struct train_result *out)
     out->ncurve = rec->ncurve;
     out->curve_step = rec->curve_step;
     out->curve_loss = rec->curve_loss;
+    out->nsnap = rec->nsnap;
+    out->snap_step = rec->snap_step;
+    out->snap_loss = rec->snap_loss;
+    out->snap_p = rec->snap_p;
 }
 
 long store_count(const struct exec_store *s)

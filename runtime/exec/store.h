@@ -21,6 +21,10 @@ struct store_rec {
     double final_loss;
     int n, m, failed, fail_step, ncurve;
     int curve_dropped;       /* the run had a curve that was not kept */
+    int nsnap;               /* snapshots (see struct train_result), always kept */
+    int *snap_step;
+    double *snap_loss;
+    float *snap_p;
 };
 
 const struct store_rec *store_find(const struct exec_store *s, uint64_t key);

@@ -69,6 +69,17 @@ int fig_emit_vulnerability(struct fig_env *e, const struct plan_output *o);
 int fig_emit_geometry_loss(struct fig_env *e, const struct plan_output *o);
 int fig_emit_recovery(struct fig_env *e, const struct plan_output *o);   /* fig_sae.c */
 int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o);
+int fig_emit_neurons(struct fig_env *e, const struct plan_output *o);
+int fig_emit_dynamics(struct fig_env *e, const struct plan_output *o);
+
+/* values_neurons.c: per-run values of the neuron and learning-dynamics
+ * metrics (NaN when the run has no weights or no snapshots). */
+double fig_monosemantic(const struct train_result *r);
+double fig_features_per_neuron(const struct train_result *r);
+double fig_neurons_per_feature(const struct train_result *r);
+double fig_relu_pairs(const struct train_result *r);
+double fig_dim_levels(const struct train_result *r);
+double fig_dim_jumps(const struct train_result *r);
 
 /* gnuplot output of one figure. */
 struct gp_files {

@@ -17,6 +17,8 @@ static const fig_emitter fig_emitters[] = {
     [NAMES_FIG_GEOMETRY_LOSS] = fig_emit_geometry_loss,
     [NAMES_FIG_RECOVERY] = fig_emit_recovery,
     [NAMES_FIG_SAE2D] = fig_emit_sae2d,
+    [NAMES_FIG_NEURONS] = fig_emit_neurons,
+    [NAMES_FIG_DYNAMICS] = fig_emit_dynamics,
 };
 _Static_assert(sizeof fig_emitters / sizeof *fig_emitters == NAMES_FIG_COUNT,
                "one emitter per row of names_figures");

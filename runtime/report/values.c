@@ -126,6 +126,18 @@ V_SAE(v_l0, ev.l0)
 V_SAE(v_true_l0, ev.true_l0)
 V_SAE(v_recon_mse, ev.mse)
 V_SAE(v_explained_var, ev.explained)
+static double v_monosemantic(const struct values_run *v) { return fig_monosemantic(v->r); }
+static double v_features_per_neuron(const struct values_run *v)
+{
+    return fig_features_per_neuron(v->r);
+}
+static double v_neurons_per_feature(const struct values_run *v)
+{
+    return fig_neurons_per_feature(v->r);
+}
+static double v_relu_pairs(const struct values_run *v) { return fig_relu_pairs(v->r); }
+static double v_dim_levels(const struct values_run *v) { return fig_dim_levels(v->r); }
+static double v_dim_jumps(const struct values_run *v) { return fig_dim_jumps(v->r); }
 
 struct values_def {
     double (*of)(const struct values_run *v);
@@ -160,6 +172,12 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_TRUE_L0] = {v_true_l0, 0, 1},
     [NAMES_M_RECON_MSE] = {v_recon_mse, 0, 1},
     [NAMES_M_EXPLAINED_VAR] = {v_explained_var, 0, 1},
+    [NAMES_M_MONOSEMANTIC] = {v_monosemantic, 0},
+    [NAMES_M_FEATURES_PER_NEURON] = {v_features_per_neuron, 0},
+    [NAMES_M_NEURONS_PER_FEATURE] = {v_neurons_per_feature, 0},
+    [NAMES_M_RELU_PAIRS] = {v_relu_pairs, 0},
+    [NAMES_M_DIM_LEVELS] = {v_dim_levels, 0},
+    [NAMES_M_DIM_JUMPS] = {v_dim_jumps, 0},
 };
 
 int fig_metric_per_run(int metric)

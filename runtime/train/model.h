@@ -25,6 +25,9 @@ enum model_init { MODEL_INIT_XAVIER, MODEL_INIT_ZERO };
 #define MODEL_CAP_PHASE 2u
 /* A sparse autoencoder (sae.h): the SAE figures and metrics read it. */
 #define MODEL_CAP_SAE 4u
+/* A ReLU hidden layer whose neurons the n x m feature directions' columns
+ * are (the basis is privileged): the neuron figure and metrics apply. */
+#define MODEL_CAP_NEURONS 8u
 #define MODEL_MAX_TENSORS 4
 
 struct model_kind;

@@ -85,5 +85,6 @@ const struct model_kind model_relu = {
 
 const struct model_kind model_relu_hidden = {
     "relu-hidden", "y = ReLU(W^T ReLU(W x) + b) (tied weights, ReLU hidden layer)",
-    TRAIN_RELU_HIDDEN, TIED_TENSORS, tied_ref, "uniform", MODEL_CAP_TIED, NULL,
+    TRAIN_RELU_HIDDEN, TIED_TENSORS, tied_ref, "uniform", MODEL_CAP_TIED | MODEL_CAP_NEURONS,
+    NULL,
 };

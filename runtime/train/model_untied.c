@@ -73,7 +73,7 @@ const struct model_kind model_untied = {
     { {"W1", MODEL_DIM_M, MODEL_DIM_N, MODEL_INIT_XAVIER},
       {"W2", MODEL_DIM_N, MODEL_DIM_M, MODEL_INIT_XAVIER},
       {"b", MODEL_DIM_N, MODEL_DIM_1, MODEL_INIT_ZERO} },
-    untied_ref, "signed", 0, untied_dirs,
+    untied_ref, "signed", MODEL_CAP_NEURONS, untied_dirs,
 };
 
 /* ---- float32 kernel, in the kernels' half units (see kern.h) ---- */

@@ -35,11 +35,14 @@ struct params_def {
     const char *help;
     /* A default that depends on other settings (weight decay), or NULL. */
     double (*def_for)(const struct train_recipe *r);
+    /* Left out of a run's settings text at its default, so that adding it
+     * kept every earlier run's identity. */
+    int quiet_default;
 };
 
 /* The table, in the order runs write their settings (this order is part of
  * every run's identity: appending is safe, reordering changes every run). */
-enum { PARAMS_COUNT = 12 };
+enum { PARAMS_COUNT = 13 };
 extern const struct params_def params_table[PARAMS_COUNT];
 
 extern const char *const params_optimizers[];  /* index = enum train_optim */

@@ -25,6 +25,7 @@
 void train_result_free(struct train_result *r)
 {
     free(r->p), free(r->curve_step), free(r->curve_loss);
+    free(r->snap_step), free(r->snap_loss), free(r->snap_p);
     memset(r, 0, sizeof *r);
 }
 
@@ -43,6 +44,30 @@ const float *train_tensor(const struct train_result *r, const char *name, int *r
     if (cols)
         *cols = cc;
     return t >= 0 ? r->p + model_tensor_offset(r->kind, t, r->n, r->m) : NULL;
+}
+
+int train_snapshot_steps(int steps, int count, int *out)
+{
+    int k = 0;
+    for (int j = 0; j < count && steps > 0; j++) {
+        /* steps^(j/(count-1)) rounded: 1 first, steps last */
+        double e = count > 1 ? (double)j / (count - 1) : 1.0;
+        int s = (int)lround(pow((double)steps, e));
+        s = s < 1 ? 1 : s > steps ? steps : s;
+        if (k == 0 || s > out[k - 1])
+            out[k++] = s;
+    }
+    return k;
+}
+
+void train_snapshot_view(const struct train_result *r, int j, struct train_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = r->kind;
+    out->n = r->n;
+    out->m = r->m;
+    out->final_loss = r->snap_loss[j];
+    out->p = r->snap_p + (size_t)j * train_nparams(r);
 }
 
 /* Parameters and optimizer state, laid out as one vector: the kind's
@@ -182,6 +207,8 @@ struct run_ctx {
     struct kern_grad g;
     double tail_sum;
     int tail_n;
+    int *snap_at;            /* [nsnap_at] steps after which to copy the parameters */
+    int nsnap_at;
 };
 
 /* Forward/backward of one step; returns the notebook loss. */
@@ -212,6 +239,31 @@ static void run_record(struct run_ctx *c, int step, double loss)
     }
 }
 
+/* After `done` steps: copy the parameters when a snapshot is due. Done
+ * here, outside the kernels, so every kernel gets snapshots for free. */
+static void run_snapshot(struct run_ctx *c, int done, double loss)
+{
+    struct train_result *out = c->out;
+    if (out->nsnap >= c->nsnap_at || c->snap_at[out->nsnap] != done)
+        return;
+    size_t np = (size_t)c->st.np;
+    memcpy(out->snap_p + (size_t)out->nsnap * np, c->st.p, sizeof(float) * np);
+    out->snap_step[out->nsnap] = done;
+    out->snap_loss[out->nsnap++] = loss;
+}
+
+static void run_snapshot_alloc(struct run_ctx *c)
+{
+    int want = c->sp->recipe.snapshots;
+    if (want <= 0)
+        return;
+    c->snap_at = xcalloc((size_t)want, sizeof(int));
+    c->nsnap_at = train_snapshot_steps(c->sp->recipe.steps, want, c->snap_at);
+    c->out->snap_step = xcalloc((size_t)c->nsnap_at + 1, sizeof(int));
+    c->out->snap_loss = xcalloc((size_t)c->nsnap_at + 1, sizeof(double));
+    c->out->snap_p = xcalloc((size_t)c->nsnap_at * (size_t)c->st.np + 1, sizeof(float));
+}
+
 /* Returns 0 to go on, 1 when the run stopped (diverged or cancelled). */
 static int run_step(struct run_ctx *c, int step)
 {
@@ -236,6 +288,7 @@ static int run_step(struct run_ctx *c, int step)
         run_fail(c->out, step, "weights became nan/inf", rc->lr);
         return 1;
     }
+    run_snapshot(c, step + 1, loss);
     return 0;
 }
 
@@ -325,6 +378,7 @@ static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
     int cap = rc->log_every > 0 ? rc->steps / rc->log_every + 2 : 0;
     out->curve_step = xcalloc((size_t)cap, sizeof(int));
     out->curve_loss = xcalloc((size_t)cap, sizeof(double));
+    run_snapshot_alloc(&c);
     if (run_kernel(&c, dg) == 0) {
         run_loop(&c);
         if (!out->failed && c.tail_n > 0)
@@ -335,6 +389,7 @@ static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
     }
     kern_sampler_free(&c.smp);
     state_free(&c.st);
+    free(c.snap_at);
 }
 
 /* Threads take runs from a shared counter, most expensive first. */

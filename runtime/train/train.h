@@ -44,6 +44,7 @@ struct train_recipe {
     int sae_dims;           /* synthetic: input dimensions */
     int sae_features;       /* synthetic: ground-truth directions */
     double sae_active;      /* synthetic: expected active directions per example */
+    int snapshots;          /* parameters kept at this many log-spaced steps, default 0 */
 };
 
 /* One run. importance and density point at n values owned by the caller. */
@@ -82,7 +83,18 @@ struct train_result {
      * untied give the same bits on every CPU; gemm/x5 (AVX-512 blocks) and
      * gemm/blas round differently, and BLAS by its CPU core type too. */
     char kernel[24];
+    int nsnap;               /* snapshots taken (recipe.snapshots asks for them) */
+    int *snap_step;          /* [nsnap] steps done when taken, increasing */
+    double *snap_loss;       /* [nsnap] loss of the last of those steps */
+    float *snap_p;           /* [nsnap * train_nparams] the parameters then */
 };
+
+/* The steps after which snapshots are taken: count log-spaced values in
+ * 1..steps, the last one steps itself, without repeats; fills out (room for
+ * count) and returns how many there are. */
+int train_snapshot_steps(int steps, int count, int *out);
+/* A view of snapshot j as a result of its own (no curve, no snapshots). */
+void train_snapshot_view(const struct train_result *r, int j, struct train_result *out);
 
 /* Tensor called name of a result (NULL when the kind has none or the result
  * holds no weights); rows and cols (either may be NULL) get its shape. */

@@ -148,9 +148,56 @@ static void test_versions(void)
     free(buf);
 }
 
+/* A result with snapshots: a version-3 record that reads back bit for
+ * bit, snapshots included; a record without stays version 2; a cut in the
+ * snapshot section is damage. */
+static void test_snapshots(void)
+{
+    struct train_result r, plain;
+    make_result(&r, 5, 2, 3, 0, 4);
+    make_result(&plain, 5, 2, 3, 0, 4);
+    size_t np = train_nparams(&r);
+    r.nsnap = 3;
+    r.snap_step = malloc(sizeof(int) * 3);
+    r.snap_loss = malloc(sizeof(double) * 3);
+    r.snap_p = malloc(sizeof(float) * np * 3);
+    for (int j = 0; j < 3; j++) {
+        r.snap_step[j] = 1 + 10 * j;
+        r.snap_loss[j] = 0.5 / (j + 1);
+    }
+    for (size_t i = 0; i < np * 3; i++)
+        r.snap_p[i] = (float)i * 0.25f - 1;
+    size_t len = cache_record_size(&r, 1), plen = cache_record_size(&plain, 1);
+    unsigned char *buf = calloc(1, len + plen);
+    cache_encode(buf, 9, &r, 1);
+    cache_encode(buf + len, 10, &plain, 1);
+    uint32_t v3, v2;
+    memcpy(&v3, buf + 4, 4);
+    memcpy(&v2, buf + len + 4, 4);
+    ok(v3 == CACHE_SNAP_VERSION && v2 == CACHE_VERSION, "only a record with snapshots is version 3");
+    struct seen s = {0};
+    struct cache_stats st = {0, 0, 0};
+    cache_scan_buffer(buf, len + plen, collect, &s, &st);
+    int same = s.count == 2 && st.bad == 0 && same_result(&s.res[0], &r, 1) &&
+               s.res[0].nsnap == 3 && s.res[1].nsnap == 0 &&
+               memcmp(s.res[0].snap_step, r.snap_step, sizeof(int) * 3) == 0 &&
+               memcmp(s.res[0].snap_loss, r.snap_loss, sizeof(double) * 3) == 0 &&
+               memcmp(s.res[0].snap_p, r.snap_p, sizeof(float) * np * 3) == 0;
+    ok(same, "snapshots read back bit for bit beside a record without them");
+    seen_free(&s);
+    st = (struct cache_stats){0, 0, 0};
+    cache_scan_buffer(buf, len - 8, collect, &s, &st);
+    ok(s.count == 0 && st.bad == 1, "a record cut in its snapshots is damage");
+    seen_free(&s);
+    train_result_free(&r);
+    train_result_free(&plain);
+    free(buf);
+}
+
 int main(void)
 {
     test_versions();
+    test_snapshots();
     test_ids();
     char tmpl[] = "/tmp/tmsl-cache-XXXXXX";
     char *dir = mkdtemp(tmpl);

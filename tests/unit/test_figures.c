@@ -492,9 +492,52 @@ static void test_catalogues(void)
        "aggregates and monotone checks are not values of a run");
 }
 
+/* Neuron metrics on hand-built weights. Tied (relu-hidden, n=4, m=3):
+ * neurons 0 and 1 carry one feature each (feature 0's negative weight on
+ * neuron 1 only inhibits it), neuron 2 carries features 2 and 3 (0.64 and
+ * 0.36 of its squared weight). Untied (n=1, m=2): W1 = [1; -1], the
+ * ReLU(x), ReLU(-x) pair. */
+static void test_neurons(void)
+{
+    float tied[] = { 1, -0.5f, 0, 0, 1, 0, 0, 0, 0.8f, 0, 0, 0.6f, 0, 0, 0, 0 };
+    struct train_result r = { .kind = &model_relu_hidden, .n = 4, .m = 3, .p = tied };
+    ok(fig_monosemantic(&r) == 2, "monosemantic: 2 of 3 neurons (got %g)", fig_monosemantic(&r));
+    ok(fabs(fig_features_per_neuron(&r) - 4.0 / 3) < 1e-9, "features_per_neuron 4/3 (got %g)",
+       fig_features_per_neuron(&r));
+    ok(fig_neurons_per_feature(&r) == 1, "neurons_per_feature 1 (got %g)",
+       fig_neurons_per_feature(&r));
+    ok(fig_relu_pairs(&r) == 0, "no ReLU pairs in a tied model on non-negative data");
+    float untied[] = { 1, -1, 1, 1, 0 };   /* W1 (2x1), W2 (1x2), b */
+    struct train_result u = { .kind = &model_untied, .n = 1, .m = 2, .p = untied };
+    ok(fig_relu_pairs(&u) == 1 && fig_monosemantic(&u) == 2, "untied: one ReLU pair, 2 monosemantic");
+    untied[1] = 1;
+    ok(fig_relu_pairs(&u) == 0, "untied: two neurons of one sign are not a pair");
+}
+
+/* Snapshot metrics of relu n=2, m=1 through three snapshots: feature 0
+ * alone (D=1), then between levels, then an antipodal pair (D=1/2 each)
+ * with a lower loss: one jump, and the end on levels. */
+static void test_dynamics(void)
+{
+    float snaps[] = { 1, 0, 0, 0, 1, 0.4f, 0, 0, 1, -1, 0, 0 };
+    int steps[] = { 1, 10, 100 };
+    double loss[] = { 0.3, 0.2, 0.1 };
+    struct train_result r = { .kind = &model_relu, .n = 2, .m = 1, .p = snaps + 8,
+                              .nsnap = 3, .snap_step = steps, .snap_loss = loss,
+                              .snap_p = snaps };
+    ok(fig_dim_levels(&r) == 1, "dim_levels: the end sits on 1/2 (got %g)", fig_dim_levels(&r));
+    ok(fig_dim_jumps(&r) == 1, "dim_jumps: one jump from 1 to 1/2 (got %g)", fig_dim_jumps(&r));
+    loss[2] = 0.4;
+    ok(fig_dim_jumps(&r) == 0, "dim_jumps: no jump counted when the loss rose");
+    snaps[9] = -0.9f;
+    ok(fig_dim_levels(&r) == 0, "dim_levels: D = 0.55 and 0.45 of a lopsided pair are off level");
+}
+
 int main(void)
 {
     test_catalogues();
+    test_neurons();
+    test_dynamics();
     setup();
     char dir[] = "/tmp/tmsl-figtest-XXXXXX";
     if (!mkdtemp(dir))

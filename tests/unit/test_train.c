@@ -156,6 +156,33 @@ static void test_sampler(double p, int n, int vx)
     kern_sampler_free(&sp);
 }
 
+/* Snapshots: log-spaced steps from 1 to steps without repeats; the last
+ * one is the final weights; asking for them leaves the weights alone; a
+ * snapshot differs from the one before it. */
+static void test_snapshots(void)
+{
+    int at[40];
+    int k = train_snapshot_steps(1000, 40, at), inc = at[0] == 1 && at[k - 1] == 1000;
+    for (int j = 1; j < k; j++)
+        inc &= at[j] > at[j - 1];
+    ok(k > 20 && k <= 40 && inc, "snapshot steps rise from 1 to steps (%d of 40)", k);
+    ok(train_snapshot_steps(5, 40, at) == 5, "no more snapshots than steps");
+    struct train_spec sp = spec(&model_relu, 20, 5, 20, 99), plain = sp;
+    sp.recipe.snapshots = 12;
+    struct train_result a, b;
+    train_batch(&sp, 1, 1, NULL, &a);
+    train_batch(&plain, 1, 1, NULL, &b);
+    size_t np = train_nparams(&a);
+    ok(a.nsnap > 8 && a.snap_step[a.nsnap - 1] == sp.recipe.steps &&
+       !memcmp(a.snap_p + (a.nsnap - 1) * np, a.p, sizeof(float) * np),
+       "the last of %d snapshots is the final weights", a.nsnap);
+    ok(same(&a, &b) && b.nsnap == 0, "snapshots leave the training untouched");
+    ok(a.nsnap > 1 && memcmp(a.snap_p, a.snap_p + np, sizeof(float) * np) != 0,
+       "the first two snapshots differ");
+    train_result_free(&a);
+    train_result_free(&b);
+}
+
 int main(void)
 {
     for (int i = 0; i < 400; i++)
@@ -172,6 +199,7 @@ int main(void)
     test_determinism(&model_untied, 10, 5);
     test_divergence();
     test_cancel_and_curve();
+    test_snapshots();
     test_sampler(1, 20, 0);
     test_sampler(0.3, 20, 0);
     test_sampler(0.02, 20, 0);
