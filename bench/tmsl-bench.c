@@ -109,77 +109,111 @@ static void kernels_used(const struct train_spec *sp, int runs, char *out, size_
         snprintf(out + len, cap - len, "/%s", kern_isa_name(kern_isa()));
 }
 
+static const struct { const char *name; int n, m, runs; } bench_tab[] = {
+    {"W1", 5, 2, 10}, {"W2", 20, 5, 40}, {"W3", 2, 1, 10000}, {"W4", 400, 30, 40}};
+
+/* The workload named on the command line, or -1 after saying why. */
+static int bench_workload(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch] [first[:count]]\n");
+        return -1;
+    }
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(argv[1], bench_tab[k].name))
+            return k;
+    fprintf(stderr, "tmsl-bench: unknown workload '%s'\n", argv[1]);
+    return -1;
+}
+
+/* "first[:count]": a slice of the workload's runs; 0, or -1 when out of range. */
+static int bench_slice(const char *arg, int runs, int *first, int *count)
+{
+    const char *colon = strchr(arg, ':');
+    *first = atoi(arg);
+    *count = colon ? atoi(colon + 1) : 1;
+    if (*first < 0 || *first >= runs || *count < 1 || *count > runs - *first) {
+        fprintf(stderr, "tmsl-bench: runs '%s' out of range\n", arg);
+        return -1;
+    }
+    return 0;
+}
+
+static struct train_spec *bench_specs(const struct work *w, int first, int steps, int batch)
+{
+    struct train_spec *sp = xcalloc((size_t)w->runs, sizeof *sp);
+    for (int r = 0; r < w->runs; r++) {
+        sp[r].kind = &model_relu;
+        sp[r].n = w->n;
+        sp[r].m = w->m;
+        train_recipe_default(&sp[r].recipe);
+        sp[r].recipe.steps = steps;
+        sp[r].recipe.batch = batch;
+        sp[r].seed = util_mix64((uint64_t)(first + r) + 1);
+        sp[r].importance = w->imp + (size_t)r * w->n;
+        sp[r].density = w->dens + (size_t)r * w->n;
+    }
+    return sp;
+}
+
+static double bench_secs(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + 1e-9 * (double)(b->tv_nsec - a->tv_nsec);
+}
+
+/* Train the runs, then print one line: name, runs, steps, seconds, seconds
+ * per 10k steps, model-steps/s, mean loss, failures, CPU s per 10k, kernels. */
+static int bench_run(const char *name, struct work *w, struct train_spec *sp, int steps,
+                     int threads)
+{
+    struct train_result *res = xcalloc((size_t)w->runs, sizeof *res);
+    struct timespec t0, t1, c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int failed = train_batch(sp, w->runs, threads, NULL, res);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    double cpu = bench_secs(&c0, &c1), secs = bench_secs(&t0, &t1), loss = 0;
+    for (int r = 0; r < w->runs; r++) {
+        loss += res[r].final_loss / w->runs;
+        train_result_free(&res[r]);
+    }
+    char used[200];
+    kernels_used(sp, w->runs, used, sizeof used);
+    printf("%s %d %d %.4f %.4f %.4g %.6g %d %.4f %s\n", name, w->runs, steps, secs,
+           steps > 0 ? secs * 10000.0 / steps : 0, secs > 0 ? w->runs * (double)steps / secs : 0,
+           loss, failed, steps > 0 ? cpu * 10000.0 / steps : 0, used);
+    free(res);
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "machine")) {
         machine();
         return 0;
     }
-    static const struct { const char *name; int n, m, runs; } tab[] = {
-        {"W1", 5, 2, 10}, {"W2", 20, 5, 40}, {"W3", 2, 1, 10000}, {"W4", 400, 30, 40}};
-    if (argc < 2) {
-        fprintf(stderr, "usage: tmsl-bench W1|W2|W3|W4 [steps] [threads] [batch] [first[:count]]\n");
+    int wi = bench_workload(argc, argv);
+    if (wi < 0)
         return 2;
-    }
-    int wi = -1;
-    for (int k = 0; k < 4; k++)
-        if (!strcmp(argv[1], tab[k].name))
-            wi = k;
-    if (wi < 0) {
-        fprintf(stderr, "tmsl-bench: unknown workload '%s'\n", argv[1]);
-        return 2;
-    }
     int steps = argc > 2 ? atoi(argv[2]) : 10000, threads = argc > 3 ? atoi(argv[3]) : 2;
-    int batch = argc > 4 ? atoi(argv[4]) : 1024;
-    struct work w = {tab[wi].n, tab[wi].m, tab[wi].runs, NULL, NULL};
+    int batch = argc > 4 ? atoi(argv[4]) : 1024, first = 0, count;
+    struct work w = {bench_tab[wi].n, bench_tab[wi].m, bench_tab[wi].runs, NULL, NULL};
     w.imp = xmalloc(sizeof(double) * (size_t)w.runs * w.n);
     w.dens = xmalloc(sizeof(double) * (size_t)w.runs * w.n);
     work_fill(&w, argv[1]);
-    int first = 0;
+    double *imp0 = w.imp, *dens0 = w.dens;
     if (argc > 5) {
-        const char *colon = strchr(argv[5], ':');
-        first = atoi(argv[5]);
-        int cnt = colon ? atoi(colon + 1) : 1;
-        if (first < 0 || first >= w.runs || cnt < 1 || cnt > w.runs - first) {
-            fprintf(stderr, "tmsl-bench: runs '%s' out of range\n", argv[5]);
+        if (bench_slice(argv[5], w.runs, &first, &count) != 0) {
+            free(imp0), free(dens0);
             return 2;
         }
-        w.runs = cnt;
+        w.runs = count;
     }
-    double *imp0 = w.imp, *dens0 = w.dens;
     w.imp += (size_t)first * w.n;
     w.dens += (size_t)first * w.n;
-    struct train_spec *sp = xcalloc((size_t)w.runs, sizeof *sp);
-    struct train_result *res = xcalloc((size_t)w.runs, sizeof *res);
-    for (int r = 0; r < w.runs; r++) {
-        sp[r].kind = &model_relu;
-        sp[r].n = w.n;
-        sp[r].m = w.m;
-        train_recipe_default(&sp[r].recipe);
-        sp[r].recipe.steps = steps;
-        sp[r].recipe.batch = batch;
-        sp[r].seed = util_mix64((uint64_t)(first + r) + 1);
-        sp[r].importance = w.imp + (size_t)r * w.n;
-        sp[r].density = w.dens + (size_t)r * w.n;
-    }
-    struct timespec t0, t1, c0, c1;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int failed = train_batch(sp, w.runs, threads, NULL, res);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-    double cpu = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    double loss = 0;
-    for (int r = 0; r < w.runs; r++) {
-        loss += res[r].final_loss / w.runs;
-        train_result_free(&res[r]);
-    }
-    char used[200];
-    kernels_used(sp, w.runs, used, sizeof used);
-    printf("%s %d %d %.4f %.4f %.4g %.6g %d %.4f %s\n", argv[1], w.runs, steps, secs,
-           steps > 0 ? secs * 10000.0 / steps : 0, secs > 0 ? w.runs * (double)steps / secs : 0,
-           loss, failed, steps > 0 ? cpu * 10000.0 / steps : 0, used);
-    free(sp), free(res), free(imp0), free(dens0);
+    struct train_spec *sp = bench_specs(&w, first, steps, batch);
+    int failed = bench_run(argv[1], &w, sp, steps, threads);
+    free(sp), free(imp0), free(dens0);
     return failed != 0;
 }

@@ -172,20 +172,43 @@ KERN_CLONES int kern_draw_dense(struct kern_sampler *sp, float *restrict x)
     return c;
 }
 
-/* Forward and backward of one example with c > 0 present features. */
-KERN_INLINE void kern_example(const struct kern_model *md, int c, const int *idx,
-                         const float *val, struct kern_ws *ws, struct kern_grad *g)
+/* The output's error: the loss terms into lossv and, in half units, the
+ * gradient at the output's pre-activation into dy and the bias gradient. */
+KERN_INLINE void kern_out_grad(const struct kern_model *md, struct kern_ws *ws,
+                               struct kern_grad *g)
+{
+    const int n = md->n;
+    const float *restrict y = ws->y, *restrict x = ws->x, *restrict imp = md->imp;
+    float *restrict dy = ws->dy, *restrict lossv = ws->lossv, *restrict gb = g->gb;
+    if (md->kind == TRAIN_LINEAR) {
+        for (int i = 0; i < n; i++) {
+            float e = y[i] - x[i];
+            lossv[i] += imp[i] * e * e;
+            dy[i] = imp[i] * e;
+            gb[i] += dy[i];
+        }
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        float o = y[i] > 0 ? y[i] : 0, e = o - x[i];
+        lossv[i] += imp[i] * e * e;
+        dy[i] = y[i] > 0 ? imp[i] * e : 0;
+        gb[i] += dy[i];
+    }
+}
+
+/* Forward of one example with c > 0 present features: h, then y. */
+KERN_INLINE void kern_forward(const struct kern_model *md, int c, const int *idx,
+                              const float *val, struct kern_ws *ws)
 {
     const int n = md->n, m = md->m;
     const float *restrict W = md->W, *restrict WT = md->WT;
     float *restrict h = ws->h, *restrict y = ws->y, *restrict x = ws->x;
-    float *restrict dh = ws->dh, *restrict gW = g->gW;
     for (int k = 0; k < m; k++)
         h[k] = 0;
     for (int t = 0; t < c; t++) {
-        const float *w = W + (size_t)idx[t] * m;
         x[idx[t]] = val[t];
-        kern_axpy(h, val[t], w, m);
+        kern_axpy(h, val[t], W + (size_t)idx[t] * m, m);
     }
     if (md->kind == TRAIN_RELU_HIDDEN)
         for (int k = 0; k < m; k++) {
@@ -198,41 +221,32 @@ KERN_INLINE void kern_example(const struct kern_model *md, int c, const int *idx
         if (hk != 0)
             kern_axpy(y, hk, wt, n);
     }
-    float *restrict dy = ws->dy, *restrict lossv = ws->lossv, *restrict gb = g->gb;
-    const float *restrict imp = md->imp;
-    if (md->kind == TRAIN_LINEAR) {
-        for (int i = 0; i < n; i++) {
-            float e = y[i] - x[i];
-            lossv[i] += imp[i] * e * e;
-            dy[i] = imp[i] * e;
-            gb[i] += dy[i];
-        }
-    } else {
-        for (int i = 0; i < n; i++) {
-            float o = y[i] > 0 ? y[i] : 0, e = o - x[i];
-            lossv[i] += imp[i] * e * e;
-            dy[i] = y[i] > 0 ? imp[i] * e : 0;
-            gb[i] += dy[i];
-        }
-    }
+}
+
+/* Forward and backward of one example with c > 0 present features. */
+KERN_INLINE void kern_example(const struct kern_model *md, int c, const int *idx,
+                         const float *val, struct kern_ws *ws, struct kern_grad *g)
+{
+    const int n = md->n, m = md->m;
+    const float *restrict W = md->W, *restrict h = ws->h, *restrict dy = ws->dy;
+    float *restrict dh = ws->dh, *restrict gW = g->gW;
+    kern_forward(md, c, idx, val, ws);
+    kern_out_grad(md, ws, g);
     for (int k = 0; k < m; k++)
         dh[k] = 0;
     for (int i = 0; i < n; i++) {
         const float d = dy[i];
         if (d == 0)
             continue;
-        const float *restrict w = W + (size_t)i * m;
-        float *restrict gw = gW + (size_t)i * m;
-        kern_axpy(dh, d, w, m);
-        kern_axpy(gw, d, h, m);
+        kern_axpy(dh, d, W + (size_t)i * m, m);
+        kern_axpy(gW + (size_t)i * m, d, h, m);
     }
     if (md->kind == TRAIN_RELU_HIDDEN)
         for (int k = 0; k < m; k++)
             dh[k] = ws->hpre[k] > 0 ? dh[k] : 0;
     for (int t = 0; t < c; t++) {
-        float *restrict gw = gW + (size_t)idx[t] * m;
-        x[idx[t]] = 0;
-        kern_axpy(gw, val[t], dh, m);
+        ws->x[idx[t]] = 0;
+        kern_axpy(gW + (size_t)idx[t] * m, val[t], dh, m);
     }
 }
 

@@ -194,6 +194,140 @@ static void test_snapshots(void)
     free(buf);
 }
 
+/* One segment of NREC records written to a fresh directory, shared by the
+ * scenario below: write, damage, foreign files, curves dropped. */
+struct cache_fix {
+    char *dir, *runs, *seg, *bytes;
+    size_t len;
+    struct train_result in[NREC];
+    const struct train_result *ptr[NREC];
+    uint64_t ids[NREC];
+};
+
+static int fix_setup(struct cache_fix *fx, char *dir)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->dir = dir;
+    fx->runs = xasprintf("%s/runs", dir);
+    for (int i = 0; i < NREC; i++) {
+        make_result(&fx->in[i], 2 + i, 1 + i % 3, i == 1 ? 0 : 4, i == 3, i);
+        fx->ptr[i] = &fx->in[i];
+        fx->ids[i] = 0x1000 + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+    }
+    return 0;
+}
+
+static void fix_teardown(struct cache_fix *fx)
+{
+    char *cmd = xasprintf("rm -rf %s", fx->dir);
+    if (system(cmd) != 0)
+        tap_diag("could not remove %s", fx->dir);
+    free(cmd);
+    for (int i = 0; i < NREC; i++)
+        train_result_free(&fx->in[i]);
+    free(fx->seg);
+    free(fx->bytes);
+    free(fx->runs);
+}
+
+static void test_roundtrip(struct cache_fix *fx)
+{
+    struct seen s = { 0 };
+    struct cache_stats st = { 0 };
+    ok(cache_scan(fx->runs, collect, &s, &st) == 0 && s.count == 0, "a missing directory is empty");
+    ok(cache_write_segment(fx->runs, NREC, fx->ids, fx->ptr, 1) == 0, "write a segment");
+    fx->seg = only_segment(fx->runs);
+    ok(fx->seg != NULL, "the segment has a .tmr name");
+    ok(cache_scan(fx->runs, collect, &s, &st) == 0, "scan it");
+    is_int(s.count, NREC, "every record reads back");
+    is_int((int)st.bad, 0, "no record is counted bad");
+    int same = s.count == NREC;
+    for (int i = 0; same && i < NREC; i++)
+        same = s.ids[i] == fx->ids[i] && same_result(&fx->in[i], &s.res[i], 1);
+    ok(same, "ids, W, b, loss, curves and fail reasons are bit-identical");
+    seen_free(&s);
+}
+
+/* Scan the directory afresh; the count read back and the damage counted. */
+static int fix_scan(struct cache_fix *fx, struct seen *s, struct cache_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    cache_scan(fx->runs, collect, s, st);
+    return s->count;
+}
+
+static void test_damage(struct cache_fix *fx)
+{
+    struct seen s = { 0 };
+    struct cache_stats st;
+    fx->bytes = fx->seg ? util_read_file(fx->seg, &fx->len) : NULL;
+    size_t off2 = cache_record_size(&fx->in[0], 1) + cache_record_size(&fx->in[1], 1);
+    int room = fx->bytes && fx->len > off2 + 70;
+    if (room) {   /* flip one byte in the payload of record 2 */
+        fx->bytes[off2 + 70] ^= 0x40;
+        util_write_file(fx->seg, fx->bytes, fx->len);
+    }
+    is_int(fix_scan(fx, &s, &st), NREC - 1, "a flipped byte loses exactly its record");
+    is_int((int)st.bad, 1, "and is counted once");
+    int found2 = 0;
+    for (int i = 0; i < s.count; i++)
+        found2 |= s.ids[i] == fx->ids[2];
+    ok(!found2, "the damaged record is never returned");
+    seen_free(&s);
+    if (room) {   /* truncate inside the last record */
+        fx->bytes[off2 + 70] ^= 0x40;
+        util_write_file(fx->seg, fx->bytes, fx->len - 12);
+    }
+    is_int(fix_scan(fx, &s, &st), NREC - 1, "a truncated tail loses only the last record");
+    ok(st.bad == 1 && s.ids[s.count - 1] == fx->ids[NREC - 2], "the truncation is detected");
+    seen_free(&s);
+    if (fx->bytes) {   /* a wrong version reads as damage too */
+        uint32_t v = 99;
+        memcpy(fx->bytes + 4, &v, 4);
+        util_write_file(fx->seg, fx->bytes, fx->len);
+    }
+    is_int(fix_scan(fx, &s, &st), NREC - 1, "a record of another version is skipped");
+    seen_free(&s);
+}
+
+/* A non-segment name is ignored; garbage in a segment is damage, repaired. */
+static void test_foreign(struct cache_fix *fx, char **garbage)
+{
+    struct seen s = { 0 };
+    struct cache_stats st;
+    char *junk = xasprintf("%s/notes.txt", fx->runs);
+    util_write_file(junk, "hello", 5);
+    *garbage = xasprintf("%s/zz-garbage.tmr", fx->runs);
+    util_write_file(*garbage, "TMR1 this is not a record at all, honestly......", 48);
+    fix_scan(fx, &s, &st);
+    /* the other-version record was dropped from its segment by the last scan */
+    ok(s.count == NREC - 1 && st.bad == 1 && st.files == 2,
+       "other files are not read; a garbage segment is damage");
+    seen_free(&s);
+    fix_scan(fx, &s, &st);
+    ok(s.count == NREC - 1 && st.bad == 0 && st.files == 1,
+       "damage is repaired once seen: the next scan is clean and the garbage segment is gone");
+    seen_free(&s);
+    free(junk);
+}
+
+static void test_no_curves(struct cache_fix *fx, const char *garbage)
+{
+    struct seen s = { 0 };
+    struct cache_stats st;
+    if (fx->seg)
+        unlink(fx->seg);
+    unlink(garbage);
+    ok(cache_write_segment(fx->runs, NREC, fx->ids, fx->ptr, 0) == 0,
+       "write a segment without curves");
+    fix_scan(fx, &s, &st);
+    int same = s.count == NREC;
+    for (int i = 0; same && i < NREC; i++)
+        same = s.ids[i] == fx->ids[i] && same_result(&fx->in[i], &s.res[i], 0);
+    ok(same, "without curves the rest is bit-identical");
+    seen_free(&s);
+}
+
 int main(void)
 {
     test_versions();
@@ -205,112 +339,14 @@ int main(void)
         ok(0, "make a temporary directory");
         return done_testing();
     }
-    char *runs = xasprintf("%s/runs", dir);
-    struct train_result in[NREC];
-    const struct train_result *ptr[NREC];
-    uint64_t ids[NREC];
-    for (int i = 0; i < NREC; i++) {
-        make_result(&in[i], 2 + i, 1 + i % 3, i == 1 ? 0 : 4, i == 3, i);
-        ptr[i] = &in[i];
-        ids[i] = 0x1000 + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
-    }
-
-    struct seen s = { 0 };
-    struct cache_stats st = { 0 };
-    ok(cache_scan(runs, collect, &s, &st) == 0 && s.count == 0, "a missing directory is empty");
-
-    ok(cache_write_segment(runs, NREC, ids, ptr, 1) == 0, "write a segment");
-    char *seg = only_segment(runs);
-    ok(seg != NULL, "the segment has a .tmr name");
-    ok(cache_scan(runs, collect, &s, &st) == 0, "scan it");
-    is_int(s.count, NREC, "every record reads back");
-    is_int((int)st.bad, 0, "no record is counted bad");
-    int same = s.count == NREC;
-    for (int i = 0; same && i < NREC; i++)
-        same = s.ids[i] == ids[i] && same_result(&in[i], &s.res[i], 1);
-    ok(same, "ids, W, b, loss, curves and fail reasons are bit-identical");
-    seen_free(&s);
-
-    /* Flip one byte in the payload of record 2. */
-    size_t len = 0;
-    char *bytes = seg ? util_read_file(seg, &len) : NULL;
-    size_t off2 = cache_record_size(&in[0], 1) + cache_record_size(&in[1], 1);
-    if (bytes && len > off2 + 70) {
-        bytes[off2 + 70] ^= 0x40;
-        util_write_file(seg, bytes, len);
-    }
-    memset(&st, 0, sizeof st);
-    cache_scan(runs, collect, &s, &st);
-    is_int(s.count, NREC - 1, "a flipped byte loses exactly its record");
-    is_int((int)st.bad, 1, "and is counted once");
-    int found2 = 0;
-    for (int i = 0; i < s.count; i++)
-        found2 |= s.ids[i] == ids[2];
-    ok(!found2, "the damaged record is never returned");
-    seen_free(&s);
-
-    /* Truncate inside the last record. */
-    if (bytes) {
-        bytes[off2 + 70] ^= 0x40;
-        util_write_file(seg, bytes, len - 12);
-    }
-    memset(&st, 0, sizeof st);
-    cache_scan(runs, collect, &s, &st);
-    is_int(s.count, NREC - 1, "a truncated tail loses only the last record");
-    ok(st.bad == 1 && s.ids[s.count - 1] == ids[NREC - 2], "the truncation is detected");
-    seen_free(&s);
-
-    /* A wrong version reads as damage too. */
-    if (bytes) {
-        uint32_t v = 99;
-        memcpy(bytes + 4, &v, 4);
-        util_write_file(seg, bytes, len);
-    }
-    memset(&st, 0, sizeof st);
-    cache_scan(runs, collect, &s, &st);
-    is_int(s.count, NREC - 1, "a record of another version is skipped");
-    seen_free(&s);
-    free(bytes);
-
-    /* Foreign files: a non-segment name is ignored; garbage in a segment is damage. */
-    char *junk = xasprintf("%s/notes.txt", runs);
-    util_write_file(junk, "hello", 5);
-    char *garbage = xasprintf("%s/zz-garbage.tmr", runs);
-    util_write_file(garbage, "TMR1 this is not a record at all, honestly......", 48);
-    memset(&st, 0, sizeof st);
-    cache_scan(runs, collect, &s, &st);
-    /* the other-version record was dropped from its segment by the last scan */
-    ok(s.count == NREC - 1 && st.bad == 1 && st.files == 2,
-       "other files are not read; a garbage segment is damage");
-    seen_free(&s);
-    memset(&st, 0, sizeof st);
-    cache_scan(runs, collect, &s, &st);
-    ok(s.count == NREC - 1 && st.bad == 0 && st.files == 1,
-       "damage is repaired once seen: the next scan is clean and the garbage segment is gone");
-    seen_free(&s);
-
-    /* Dropping curves keeps everything else. */
-    if (seg)
-        unlink(seg);
-    unlink(garbage);
-    ok(cache_write_segment(runs, NREC, ids, ptr, 0) == 0, "write a segment without curves");
-    memset(&st, 0, sizeof st);
-    cache_scan(runs, collect, &s, &st);
-    same = s.count == NREC;
-    for (int i = 0; same && i < NREC; i++)
-        same = s.ids[i] == ids[i] && same_result(&in[i], &s.res[i], 0);
-    ok(same, "without curves the rest is bit-identical");
-    seen_free(&s);
-
-    char *cmd = xasprintf("rm -rf %s", dir);
-    if (system(cmd) != 0)
-        tap_diag("could not remove %s", dir);
-    free(cmd);
-    for (int i = 0; i < NREC; i++)
-        train_result_free(&in[i]);
-    free(seg);
-    free(junk);
+    struct cache_fix fx;
+    char *garbage = NULL;
+    fix_setup(&fx, dir);
+    test_roundtrip(&fx);
+    test_damage(&fx);
+    test_foreign(&fx, &garbage);
+    test_no_curves(&fx, garbage);
     free(garbage);
-    free(runs);
+    fix_teardown(&fx);
     return done_testing();
 }
