@@ -13,32 +13,6 @@
 #include "sae.h"
 #include "util.h"
 
-void exec_json_string(FILE *fp, const char *str)
-{
-    fputc('"', fp);
-    for (const unsigned char *c = (const unsigned char *)str; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(fp, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(fp, "\\u%04x", *c);
-        else
-            fputc(*c, fp);
-    }
-    fputc('"', fp);
-}
-
-/* JSON has no NaN or infinity: write null for them. */
-void exec_json_number(FILE *fp, double v)
-{
-    char buf[40];
-    if (!isfinite(v)) {
-        fputs("null", fp);
-        return;
-    }
-    util_fmt_double(buf, sizeof buf, v);
-    fputs(buf, fp);
-}
-
 static void json_float_array(FILE *fp, const float *v, int n)
 {
     fputc('[', fp);
