@@ -13,7 +13,7 @@
 #include "kern_inst.h"
 #include "kern_isa.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) /* GCC's target pragma */
 #include <immintrin.h>
 #define ISA_X86 1
 #define ISA_T512 __attribute__((target("avx512f,avx2,fma"), noinline))

@@ -41,7 +41,7 @@ static void vx_params(const struct kern_model *md, const struct kern_sampler *sp
 static void vx_run(const struct vx_par *p, struct kern_sampler *sp, const float *X, int batch,
                    struct kern_grad *g, int n, int m)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     switch (kern_isa()) {
     case KERN_ISA_AVX512:
         kern_vx_run_avx512(p, sp, X, batch, g, n, m);

@@ -15,7 +15,7 @@ int kern_x5_usable(int m)
 
 void kern_x5_block(const struct kern_model *md, struct kern_gws *w, int R, int have_x)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     if (kern_isa() == KERN_ISA_AVX512)
         kern_x5_block_avx512(md, w, R, have_x);
     else

@@ -98,7 +98,7 @@ static double kernel_err(const struct kern_def *def, const struct model_kind *ki
     double loss = kind->ref(kind, n, m, p, imp, X, T, batch, g);
     struct kern_grad kg = {gf, bt >= 0 ? gf + boff : NULL, 0, gf};
     struct kern_run kr = {.def = def, .WT = WT, .g = &kg};
-    kr.md = (struct kern_model){kind->act, n, m, pf, WT, bt >= 0 ? pf + boff : NULL, impf, pf, dg};
+    kr.md = (struct kern_model){kind->act, n, m, pf, WT, bt >= 0 ? pf + boff : NULL, impf, pf, dg, NULL};
     if (def) {
         def->init(&kr);
         def->batch(&kr, Xf, Tf, batch);
@@ -222,7 +222,7 @@ static void test_gemm_step(double p)
             else
                 same &= x[i] == 0;
     }
-    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform};
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL};
     struct kern_grad g1 = {gW1, gb1, 0, gW1}, g2 = {gW2, gb2, 0, gW2};
     memset(gW1, 0, sizeof gW1), memset(gW2, 0, sizeof gW2);
     memset(gb1, 0, sizeof gb1), memset(gb2, 0, sizeof gb2);
@@ -262,7 +262,7 @@ static void vx_bits(enum kern_isa isa, int n, int m, double p, unsigned char *ou
     }
     struct kern_sampler sp;
     kern_sampler_init(&sp, 99, n, d);
-    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform};
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL};
     struct kern_grad g = {gW, gb, 0, gW};
     kern_isa_set(isa);
     kern_vx_step(&md, &sp, B, &g);
@@ -319,7 +319,7 @@ static void gemm_bits(enum kern_isa isa, double p, float *out)
     kern_sampler_init(&sp, 7, N, d);
     kern_isa_set(isa);
     kern_gws_init(&gws, N, M);
-    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform};
+    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform, NULL};
     struct kern_grad g = {gW, gb, 0, gW};
     kern_gemm_step(&md, &sp, B, &gws, &g);
     memcpy(out, gW, sizeof gW);
