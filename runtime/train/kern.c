@@ -25,7 +25,7 @@ typedef uint64_t kern_vq __attribute__((vector_size(64)));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
-#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute) && !defined(__clang__)
 #if __has_attribute(target_clones)
 #define KERN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
