@@ -16,16 +16,6 @@
 
 /* ---- small helpers ---- */
 
-static void check_unknown(struct front *f, const struct ast_span *sp, const char *what,
-                          const char *word, const char *const *cands)
-{
-    const char *s = names_suggest(word, cands);
-    if (s)
-        diag_error(f->diag, sp, "unknown %s '%s'; did you mean '%s'?", what, word, s);
-    else
-        diag_error(f->diag, sp, "unknown %s '%s'", what, word);
-}
-
 static void check_remove_axis(struct front_state *st, const char *name)
 {
     int same_slot = !strcmp(name, "sparsity") || !strcmp(name, "density");
@@ -208,14 +198,7 @@ static void check_sparsity(struct front *f, struct ast_node *s, int is_density)
 static const char *const *check_param_names(void)
 {
     static const char *list[2 * PARAMS_COUNT + 1];
-    int k = 0;
-    for (int j = 0; j < PARAMS_COUNT; j++) {
-        list[k++] = params_table[j].name;
-        if (params_table[j].alias)
-            list[k++] = params_table[j].alias;
-    }
-    list[k] = NULL;
-    return list;
+    return params_words(params_table, PARAMS_COUNT, list);
 }
 
 /* optimizer=adamw, schedule=cosine: the value is a bare name from a list. */

@@ -15,24 +15,7 @@
 static const char *const *check_sae_words(void)
 {
     static const char *list[2 * SAE_PARAMS_COUNT + 1];
-    int k = 0;
-    for (int j = 0; j < SAE_PARAMS_COUNT; j++) {
-        list[k++] = sae_params_table[j].name;
-        if (sae_params_table[j].alias)
-            list[k++] = sae_params_table[j].alias;
-    }
-    list[k] = NULL;
-    return list;
-}
-
-static void check_sae_unknown(struct front *f, const struct ast_span *sp, const char *what,
-                              const char *word, const char *const *cands)
-{
-    const char *s = names_suggest(word, cands);
-    if (s)
-        diag_error(f->diag, sp, "unknown %s '%s'; did you mean '%s'?", what, word, s);
-    else
-        diag_error(f->diag, sp, "unknown %s '%s'", what, word);
+    return params_words(sae_params_table, SAE_PARAMS_COUNT, list);
 }
 
 /* One NAME=VALUE: the value is allowed where it stands. */
@@ -41,7 +24,7 @@ static int check_sae_value(struct front *f, const struct params_def *np, const s
     if (np->type == PARAMS_CHOICE) {
         if (v->kind == AST_NAME && names_index(np->choices, v->name) >= 0)
             return 0;
-        check_sae_unknown(f, &v->span, np->name, v->kind == AST_NAME ? v->name : "?",
+        check_unknown(f, &v->span, np->name, v->kind == AST_NAME ? v->name : "?",
                           np->choices);
         return -1;
     }
@@ -77,7 +60,7 @@ void check_sae(struct front *f, struct ast_node *s)
         struct ast_node *p = s->args[k];
         const struct params_def *np = sae_params_find(p->name);
         if (!np) {
-            check_sae_unknown(f, &p->name_span, "sae setting", p->name, check_sae_words());
+            check_unknown(f, &p->name_span, "sae setting", p->name, check_sae_words());
             continue;
         }
         struct front_override *o = front_find_override(f, np->name);

@@ -46,3 +46,13 @@ int check_value(struct front *f, const char *name, double v, const struct ast_sp
     return -1;
 }
 
+/* An unknown word, with the closest candidate when there is one. */
+void check_unknown(struct front *f, const struct ast_span *sp, const char *what,
+                          const char *word, const char *const *cands)
+{
+    const char *s = names_suggest(word, cands);
+    if (s)
+        diag_error(f->diag, sp, "unknown %s '%s'; did you mean '%s'?", what, word, s);
+    else
+        diag_error(f->diag, sp, "unknown %s '%s'", what, word);
+}

@@ -111,6 +111,9 @@ int check_max(struct front *f, const char *what, double v, double hi, const stru
 /* A number as it would be written: the shortest text that reads back. */
 struct check_num { char s[40]; };
 struct check_num check_num(double v);
+/* "unknown WHAT 'word'; did you mean ...?" at sp, candidates NULL-terminated. */
+void check_unknown(struct front *f, const struct ast_span *sp, const char *what,
+                   const char *word, const char *const *cands);
 /* Run the statements of a block in the session state. */
 void check_block(struct front *f, struct ast_node *const *stmts, int count);
 void check_stmt(struct front *f, struct ast_node *s);

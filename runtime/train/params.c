@@ -56,6 +56,18 @@ const struct params_def params_table[PARAMS_COUNT] = {
 _Static_assert(sizeof(enum train_optim) == sizeof(int) && sizeof(enum train_sched) == sizeof(int),
                "choice fields are written as int");
 
+const char *const *params_words(const struct params_def *table, int count, const char **out)
+{
+    int k = 0;
+    for (int j = 0; j < count; j++) {
+        out[k++] = table[j].name;
+        if (table[j].alias)
+            out[k++] = table[j].alias;
+    }
+    out[k] = NULL;
+    return out;
+}
+
 const struct params_def *params_find(const char *name)
 {
     for (int k = 0; k < PARAMS_COUNT; k++) {

@@ -48,6 +48,9 @@ extern const struct params_def params_table[PARAMS_COUNT];
 extern const char *const params_optimizers[];  /* index = enum train_optim */
 extern const char *const params_schedules[];   /* index = enum train_sched */
 
+/* Every name and alias of a table of count rows into out (room for
+ * 2 * count + 1), NULL-terminated, for suggestions; returns out. */
+const char *const *params_words(const struct params_def *table, int count, const char **out);
 /* The row of a name or alias, or NULL. */
 const struct params_def *params_find(const char *name);
 /* The default of row p given the settings resolved before it. */
