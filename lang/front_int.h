@@ -145,6 +145,21 @@ void front_use(struct front *f, const struct ast_node *s);
 struct override_find;
 struct front_override *front_find_override(struct front *f, const char *name);
 
+/* A run's pieces (plan_run.c): templates and arrays are interned, each
+ * stored once with its settings text; the maps find them by value. */
+struct plan_intern {
+    struct hmap tmpls;                /* hash of a template's fields -> index */
+    struct hmap vecs;                 /* hash of an array's values -> index */
+    int cap_tmpls, cap_vecs;
+};
+void plan_intern_init(struct plan_intern *in);
+void plan_intern_free(struct plan_intern *in);
+/* The index of the template of point pt in p, or of the array v[n], added if new. */
+int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt);
+int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int n);
+/* The key of run r (filled but for its key): the hash of its settings text. */
+uint64_t plan_run_key(const struct plan *p, const struct plan_run *r);
+
 /* Plan building (plan.c). */
 struct plan_builder;
 struct plan_builder *plan_builder_new(void);

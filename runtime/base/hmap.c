@@ -40,14 +40,27 @@ int hmap_get(const struct hmap *m, uint64_t key)
     return m->cap ? m->vals[hmap_slot(m, key)] : -1;
 }
 
-static void hmap_grow(struct hmap *m)
+static void hmap_rehash(struct hmap *m, size_t expect)
 {
     struct hmap old = *m;
-    hmap_init(m, old.cap);
+    hmap_init(m, expect);
     for (size_t i = 0; i < old.cap; i++)
         if (old.vals[i] >= 0)
             hmap_put(m, old.keys[i], old.vals[i]);
     hmap_free(&old);
+}
+
+static void hmap_grow(struct hmap *m)
+{
+    hmap_rehash(m, m->cap);
+}
+
+void hmap_reserve(struct hmap *m, size_t expect)
+{
+    if (m->cap && expect * 2 > m->cap)
+        hmap_rehash(m, expect);
+    else if (!m->cap)
+        hmap_init(m, expect);
 }
 
 void hmap_put(struct hmap *m, uint64_t key, int val)

@@ -18,6 +18,9 @@ struct hmap {
 /* An empty map with room for about `expect` keys before it grows. */
 void hmap_init(struct hmap *m, size_t expect);
 void hmap_free(struct hmap *m);
+/* Room for `expect` keys without growing: a map about to take many keys at
+ * once grows once, not through every size in between. */
+void hmap_reserve(struct hmap *m, size_t expect);
 /* The value of key, or -1. */
 int hmap_get(const struct hmap *m, uint64_t key);
 /* Set key to val (>= 0), adding the key or replacing its value. */

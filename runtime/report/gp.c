@@ -133,7 +133,7 @@ static void header(FILE *fp, struct fig_env *e, const struct plan_output *o, con
     int total = g->npoints * g->nrepeat;
     fprintf(fp, "# runs (%d):", total);
     for (int i = 0; i < total; i++)
-        fprintf(fp, "%s %s", i % 8 == 0 && i ? "\n#  " : "", e->plan->runs[g->runs[i]].id);
+        fprintf(fp, "%s %s", i % 8 == 0 && i ? "\n#  " : "", plan_run_id(e->plan, g->runs[i]).s);
     fprintf(fp, "\n# re-render: gnuplot %s.gp   (other formats: gnuplot -e \"term='svg'; "
             "out='%s.svg'\" %s.gp)\n", o->stem, o->stem, o->stem);
 }
