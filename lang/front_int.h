@@ -47,6 +47,7 @@ struct front_state {
     const struct ast_node *sae_param[SAE_PARAMS_COUNT]; /* by sae_params_table row */
     int nlets;
     struct front_let *lets;
+    struct hmap let_index;            /* hash of a let name -> its latest index in lets */
     int naxes;
     struct front_axis *axes;
     int repeat, keep_best;
@@ -87,6 +88,7 @@ struct front {
     void (*use)(struct front *f, const struct ast_node *s);   /* front_use */
     int nlet_seen;                    /* let names seen anywhere (for -D checks) */
     char **let_seen;
+    struct hmap let_seen_index;       /* hash of a name -> its index in let_seen */
 };
 
 /* One resolved grid point: everything a run needs but its repeat index. */
@@ -134,6 +136,15 @@ void check_sae(struct front *f, struct ast_node *s);
 int check_resolve_sae(struct front *f, const struct front_state *st, const double *axis_val,
                       const struct ast_span *why, const struct front_point *base,
                       struct front_point *out);
+
+/* Let variables by name through hash maps, so that a script of many lets
+ * checks in linear time (front_state.c). The index of the latest `let
+ * name` in st->lets, or -1; add one; whether a name was let anywhere in
+ * the session, and record it. */
+int front_let_find(const struct front_state *st, const char *name);
+void front_let_add(struct front_state *st, const char *name, const struct ast_node *expr);
+int front_let_seen(const struct front *f, const char *name);
+void front_let_see(struct front *f, const char *name);
 
 /* State copies (experiment scopes, rollback on error). */
 void front_state_copy(struct front_state *dst, const struct front_state *src);

@@ -2,6 +2,7 @@
  * (splitmix64's finaliser) so that sequential or low-entropy keys spread
  * over the slots as well as hashes do. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hmap.h"
 #include "util.h"
@@ -25,6 +26,17 @@ void hmap_free(struct hmap *m)
     m->keys = NULL;
     m->vals = NULL;
     m->cap = m->count = 0;
+}
+
+void hmap_copy(struct hmap *dst, const struct hmap *src)
+{
+    *dst = *src;
+    if (!src->cap)
+        return;
+    dst->keys = xmalloc(src->cap * sizeof *dst->keys);
+    dst->vals = xmalloc(src->cap * sizeof *dst->vals);
+    memcpy(dst->keys, src->keys, src->cap * sizeof *dst->keys);
+    memcpy(dst->vals, src->vals, src->cap * sizeof *dst->vals);
 }
 
 static size_t hmap_slot(const struct hmap *m, uint64_t key)

@@ -18,6 +18,8 @@ struct hmap {
 /* An empty map with room for about `expect` keys before it grows. */
 void hmap_init(struct hmap *m, size_t expect);
 void hmap_free(struct hmap *m);
+/* dst (not initialised) becomes a copy of src. */
+void hmap_copy(struct hmap *dst, const struct hmap *src);
 /* Room for `expect` keys without growing: a map about to take many keys at
  * once grows once, not through every size in between. */
 void hmap_reserve(struct hmap *m, size_t expect);
