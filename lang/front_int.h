@@ -168,8 +168,11 @@ void plan_intern_free(struct plan_intern *in);
 /* The index of the template of point pt in p, or of the array v[n], added if new. */
 int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt);
 int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int n);
-/* The key of run r (filled but for its key): the hash of its settings text. */
-uint64_t plan_run_key(const struct plan *p, const struct plan_run *r);
+/* The key of run r (filled but for its key): the hash of its settings text.
+ * memo (or NULL; tmpl -1 at first) keeps the hash of the text up to the
+ * density, which runs in a row often share. */
+struct plan_key_memo { int tmpl, imp; uint64_t h; };
+uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct plan_key_memo *memo);
 
 /* Plan building (plan.c). */
 struct plan_builder;

@@ -21,6 +21,7 @@ struct plan_builder {
     int cap_runs, cap_groups, cap_outputs, cap_spans;
     struct hmap index;    /* run key -> run index */
     struct plan_intern in; /* templates and arrays by value */
+    struct plan_key_memo memo; /* the hash of the text the previous run began with */
     struct hmap stems;    /* hash of an output stem -> output index (stems are unique) */
     struct hmap groups;   /* hash of a group's contents -> group index */
     int last_group;       /* the group the previous output got, and the */
@@ -36,6 +37,7 @@ struct plan_builder *plan_builder_new(void)
     hmap_init(&pb->stems, 64);
     hmap_init(&pb->groups, 64);
     plan_intern_init(&pb->in);
+    pb->memo.tmpl = -1;
     pb->last_group = -1;
     return pb;
 }
@@ -137,14 +139,13 @@ static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, i
     r.dens = plan_vec_intern(p, &pb->in, pt->density, pt->n);
     r.repeat = repeat;
     r.base = base;
-    r.key = plan_run_key(p, &r);
-    int known = hmap_get(&pb->index, r.key);
+    r.key = plan_run_key(p, &r, &pb->memo);
+    int known = hmap_get_or_put(&pb->index, r.key, p->nruns);
     if (known >= 0)
         return known;
     r.span = plan_span_of(pb, span);
     plan_grow((void **)&p->runs, &pb->cap_runs, p->nruns + 1, sizeof *p->runs);
     p->runs[p->nruns] = r;
-    hmap_put(&pb->index, r.key, p->nruns);
     return p->nruns++;
 }
 

@@ -227,12 +227,24 @@ static void plan_text_of(const struct plan *p, const struct plan_run *r, struct 
     plan_piece(t, tp->tail, strlen(tp->tail));
 }
 
-uint64_t plan_run_key(const struct plan *p, const struct plan_run *r)
+/* Pieces 0-3: the batch's part, importance, up to the density's values. */
+#define PLAN_PIECES_SHARED 4
+
+uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct plan_key_memo *memo)
 {
     struct plan_text t;
     plan_text_of(p, r, &t);
-    uint64_t h = p->tmpls[r->tmpl].head_hash;   /* piece 0, hashed once */
-    for (int k = 1; k < t.n; k++)
+    uint64_t h;
+    if (memo && memo->tmpl == r->tmpl && memo->imp == r->imp) {
+        h = memo->h;
+    } else {
+        h = p->tmpls[r->tmpl].head_hash;   /* piece 0, hashed once per template */
+        for (int k = 1; k < PLAN_PIECES_SHARED; k++)
+            h = util_hash64(t.s[k], t.len[k], h);
+        if (memo)
+            *memo = (struct plan_key_memo){ r->tmpl, r->imp, h };
+    }
+    for (int k = PLAN_PIECES_SHARED; k < t.n; k++)
         h = util_hash64(t.s[k], t.len[k], h);
     return h;
 }

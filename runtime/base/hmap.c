@@ -75,6 +75,23 @@ void hmap_reserve(struct hmap *m, size_t expect)
         hmap_init(m, expect);
 }
 
+int hmap_get_or_put(struct hmap *m, uint64_t key, int val)
+{
+    if (!m->cap)
+        hmap_init(m, 8);
+    size_t i = hmap_slot(m, key);
+    if (m->vals[i] >= 0)
+        return m->vals[i];
+    if ((m->count + 1) * 2 > m->cap) {
+        hmap_grow(m);
+        i = hmap_slot(m, key);
+    }
+    m->count++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    return -1;
+}
+
 void hmap_put(struct hmap *m, uint64_t key, int val)
 {
     if (!m->cap)

@@ -25,6 +25,9 @@ void hmap_copy(struct hmap *dst, const struct hmap *src);
 void hmap_reserve(struct hmap *m, size_t expect);
 /* The value of key, or -1. */
 int hmap_get(const struct hmap *m, uint64_t key);
+/* The value of key; if it has none, key is added with val (>= 0) and the
+ * result is -1 (one probe where a get and a put take two). */
+int hmap_get_or_put(struct hmap *m, uint64_t key, int val);
 /* Set key to val (>= 0), adding the key or replacing its value. */
 void hmap_put(struct hmap *m, uint64_t key, int val);
 
