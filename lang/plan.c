@@ -314,16 +314,20 @@ static int plan_make_group(struct front *f, const struct ast_node *stmt, const s
 }
 
 /* Room for a grid of `more` new runs at once: growing by doubling would
- * hold up to twice the runs, and a growing map both its old and new table. */
+ * hold up to twice the runs, and a growing map both its old and new table.
+ * Only the first grid sizes the map: a later one may well repeat runs, and
+ * a map's slots, unlike unused room in an array, are written at once. */
 static void plan_reserve(struct plan_builder *pb, int more)
 {
     struct plan *p = &pb->p;
     int need = p->nruns + more;
-    if (need > pb->cap_runs) {
-        p->runs = xrealloc(p->runs, (size_t)need * sizeof *p->runs);
-        pb->cap_runs = need;
+    if (need > pb->cap_runs) {   /* at least doubling: many small grids stay linear */
+        int cap = need > 2 * pb->cap_runs ? need : 2 * pb->cap_runs;
+        p->runs = xrealloc(p->runs, (size_t)cap * sizeof *p->runs);
+        pb->cap_runs = cap;
     }
-    hmap_reserve(&pb->index, (size_t)need);
+    if (p->nruns == 0)
+        hmap_reserve(&pb->index, (size_t)need);
 }
 
 static int plan_build_group(struct front *f, const struct ast_node *stmt,

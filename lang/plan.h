@@ -3,7 +3,9 @@
  * and repeat, deduplicated by identity), the grids ("groups") that outputs
  * read them through, the outputs themselves (plot, table, expect) and the
  * training batches (runs sharing kind, n, m and recipe). The runtime trains
- * the batches and then produces the outputs in order. */
+ * the batches and then produces the outputs in order. A plan costs a few
+ * words per run: runs point into shared pieces, read through the accessors
+ * (plan_run.c). */
 #ifndef TMSL_PLAN_H
 #define TMSL_PLAN_H
 #include <stdint.h>
@@ -31,11 +33,11 @@ struct plan_run {
  * repeat and base, with the texts of the settings JSON it contributes. */
 struct plan_tmpl {
     const struct model_kind *kind;
-    const struct data_gen *data;      /* resolved: never NULL */
+    const struct data_gen *data;      /* as written: NULL for the kind's default */
     double data_arg[DATA_MAX_ARGS];
     int n, m;
     struct train_recipe recipe;
-    double init_std;
+    double init_std;                  /* as resolved; the spec takes max(0, it) */
     uint64_t seed;                    /* the master seed */
     char *head;                       /* "{" kind, shape, recipe, data: the batch's part */
     char *sae;                        /* ",\"sae\":{...}" for an SAE, else "" */
