@@ -162,6 +162,7 @@ struct plan_intern {
     struct hmap tmpls;                /* hash of a template's fields -> index */
     struct hmap vecs;                 /* hash of an array's values -> index */
     int cap_tmpls, cap_vecs;
+    int last_tmpl, last_vec[2];       /* found last: neighbouring points mostly repeat them */
 };
 void plan_intern_init(struct plan_intern *in);
 void plan_intern_free(struct plan_intern *in);

@@ -96,6 +96,7 @@ static char *plan_sae_text(const struct plan_tmpl *t)
 void plan_intern_init(struct plan_intern *in)
 {
     memset(in, 0, sizeof *in);
+    in->last_tmpl = in->last_vec[0] = in->last_vec[1] = -1;
     hmap_init(&in->tmpls, 64);
     hmap_init(&in->vecs, 64);
 }
@@ -149,11 +150,13 @@ int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_
     memcpy(&t.recipe, &pt->recipe, sizeof t.recipe);
     t.init_std = pt->init_std;
     t.seed = pt->seed;
+    if (in->last_tmpl >= 0 && memcmp(&p->tmpls[in->last_tmpl], &t, PLAN_TMPL_BYTES) == 0)
+        return in->last_tmpl;
     uint64_t h = plan_hash_bytes(&t, PLAN_TMPL_BYTES, UTIL_HASH_INIT);
     int k;
     while ((k = hmap_get(&in->tmpls, h)) >= 0) {   /* probe on past a collision */
         if (memcmp(&p->tmpls[k], &t, PLAN_TMPL_BYTES) == 0)
-            return k;
+            return in->last_tmpl = k;
         h++;
     }
     t.head = plan_head_text(&t);
@@ -163,10 +166,15 @@ int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_
     plan_intern_grow((void **)&p->tmpls, &in->cap_tmpls, p->ntmpls + 1, sizeof t);
     p->tmpls[p->ntmpls] = t;
     hmap_put(&in->tmpls, h, p->ntmpls);
-    return p->ntmpls++;
+    return in->last_tmpl = p->ntmpls++;
 }
 
-int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int n)
+static int plan_vec_is(const struct plan *p, int k, const double *v, int n)
+{
+    return k >= 0 && p->vecs[k].n == n && memcmp(p->vecs[k].v, v, (size_t)n * sizeof *v) == 0;
+}
+
+static int plan_vec_find(struct plan *p, struct plan_intern *in, const double *v, int n)
 {
     size_t bytes = (size_t)n * sizeof(double);
     uint64_t h = plan_hash_bytes(v, bytes, (uint64_t)n);
@@ -185,6 +193,19 @@ int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int
     pv->text_len = strlen(pv->text);
     hmap_put(&in->vecs, h, p->nvecs);
     return p->nvecs++;
+}
+
+/* The array's index; the last two found (a point's importance and density)
+ * are tried first. */
+int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int n)
+{
+    int k = plan_vec_is(p, in->last_vec[0], v, n) ? in->last_vec[0]
+          : plan_vec_is(p, in->last_vec[1], v, n) ? in->last_vec[1] : plan_vec_find(p, in, v, n);
+    if (k != in->last_vec[0]) {
+        in->last_vec[1] = in->last_vec[0];
+        in->last_vec[0] = k;
+    }
+    return k;
 }
 
 /* ---- the settings text as pieces ---- */
