@@ -1,7 +1,9 @@
 /* lang/front_state.c: the session's sticky settings as data: copying them
- * (experiment scopes, rollback when a text has errors), freeing them, and
- * finding a -D override by name. The bottom of the front end's own files:
- * evaluation, checks and planning read the state through these. */
+ * (experiment scopes, rollback when a text has errors), freeing them,
+ * finding a -D override by name, and finding let variables by name through
+ * hash maps (a script may hold hundreds of thousands). The bottom of the
+ * front end's own files: evaluation, checks and planning read the state
+ * through these. */
 #include <stdlib.h>
 #include <string.h>
 #include "front_int.h"

@@ -2,7 +2,9 @@
  * already well mixed or mixed here) to non-negative ints (an index into the
  * caller's own array). Open addressing with linear probing, kept at most
  * half full; it grows by itself. The planner, the executor and the run store
- * all index runs through it. */
+ * all index runs through it, the front end its names (hashed by the caller,
+ * which compares the names on a hit and probes on from key + 1 on a
+ * collision). */
 #ifndef TMSL_HMAP_H
 #define TMSL_HMAP_H
 #include <stddef.h>
