@@ -17,7 +17,9 @@ enum train_kind { TRAIN_LINEAR, TRAIN_RELU, TRAIN_RELU_HIDDEN };
 struct model_kind;
 struct data_gen;
 enum train_optim { TRAIN_ADAMW, TRAIN_ADAM, TRAIN_SGD };
-enum train_sched { TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE };
+enum train_sched {
+    TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE, TRAIN_SCHED_WARMUP_COSINE
+};
 
 /* Settings shared by every run of a training batch; the catalogue in
  * params.h names, checks and defaults every field. */
@@ -45,6 +47,10 @@ struct train_recipe {
     int sae_features;       /* synthetic: ground-truth directions */
     double sae_active;      /* synthetic: expected active directions per example */
     int snapshots;          /* parameters kept at this many log-spaced steps, default 0 */
+    /* A finite training set: this many examples drawn once (dataset.c) and
+     * every step trained on all of them; 0: a fresh batch every step. */
+    int dataset;
+    int warmup;             /* steps of linear warmup before the schedule, default 0 */
 };
 
 /* One run. importance and density point at n values owned by the caller. */
