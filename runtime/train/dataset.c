@@ -96,18 +96,28 @@ static double *dataset_hidden(const float *dirs, int n, int m, const float *X, i
     return H;
 }
 
+int train_point_hidden(const struct train_spec *sp, const float *params, double **H)
+{
+    float *X, *T;
+    *H = NULL;
+    int count = params ? train_dataset_draw(sp, &X, &T) : 0;
+    if (count <= 0)
+        return 0;
+    float *scratch = xmalloc(sizeof(float) * (size_t)sp->n * (size_t)sp->m);
+    const float *dirs = model_feature_dirs(sp->kind, sp->n, sp->m, params, scratch);
+    *H = dataset_hidden(dirs, sp->n, sp->m, X, count);
+    free(X), free(T), free(scratch);
+    return count;
+}
+
 int train_point_dims(const struct train_spec *sp, const float *params, double **dx,
                      double **hnorm)
 {
-    float *X, *T;
+    double *H;
+    const int m = sp->m, count = train_point_hidden(sp, params, &H);
     *dx = *hnorm = NULL;
-    int count = params ? train_dataset_draw(sp, &X, &T) : 0, m = sp->m;
     if (count <= 0)
         return 0;
-    float *scratch = xmalloc(sizeof(float) * (size_t)sp->n * (size_t)m);
-    const float *dirs = model_feature_dirs(sp->kind, sp->n, m, params, scratch);
-    double *H = dataset_hidden(dirs, sp->n, m, X, count);
-    free(X), free(T), free(scratch);
     *dx = xmalloc(sizeof(double) * (size_t)count);
     *hnorm = xmalloc(sizeof(double) * (size_t)count);
     for (int a = 0; a < count; a++) {

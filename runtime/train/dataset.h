@@ -21,6 +21,10 @@ int train_dataset_draw(const struct train_spec *sp, float **X, float **T);
  * TRAIN_TEST_EXAMPLES fresh examples of the run's generator, by the kind's
  * double reference; NaN for SAE runs or without weights. */
 double train_test_loss(const struct train_spec *sp, const float *p);
+/* The training points' hidden vectors h_x = sum_i x_i W_i over the
+ * feature directions W_i (W x for the tied kinds, before any hidden ReLU),
+ * count x m into *H (malloc'd). Returns the count (0 without a set). */
+int train_point_hidden(const struct train_spec *sp, const float *p, double **H);
 /* For each training example x of the run's set: h_x = sum_i x_i W_i over
  * the feature directions W_i, its norm into (*hnorm)[x] and its
  * dimensionality D_x = ||h_x||^2 / sum_y (h^_x . h_y)^2 (0 when h_x is 0)

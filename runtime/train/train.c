@@ -127,7 +127,7 @@ static double sched_shape(enum train_sched sched, int s, int len)
 
 /* Warmup (step s gets (s + 1) / warmup) then the schedule over the rest;
  * without warmup exactly the schedule over all steps, as it always was. */
-static double sched_factor(const struct train_recipe *rc, int step)
+double train_lr_factor(const struct train_recipe *rc, int step)
 {
     int w = rc->warmup > 0 && rc->warmup < rc->steps ? rc->warmup : 0;
     if (step < w)
@@ -296,7 +296,7 @@ static int run_step(struct run_ctx *c, int step)
         snprintf(c->out->fail_reason, sizeof c->out->fail_reason, "cancelled");
         return 1;
     }
-    double lr = rc->lr * sched_factor(rc, step);
+    double lr = rc->lr * train_lr_factor(rc, step);
     double loss = run_grad(c);
     if (!isfinite(loss)) {
         run_fail(c->out, step, isnan(loss) ? "loss became nan" : "loss became inf", rc->lr);

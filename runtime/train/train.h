@@ -130,6 +130,13 @@ struct train_hooks {
     uint64_t *steps_done;
 };
 
+/* The learning rate's factor at step (from 0): `warmup` steps rising
+ * linearly, step s at (s + 1) / warmup, then the schedule over the rest:
+ * constant 1, linear 1 - s/len, cosine cos(pi/2 s/(len - 1)), warmup_cosine
+ * (1 + cos(pi s/len)) / 2, with s counted from the warmup's end and len the
+ * steps after it. */
+double train_lr_factor(const struct train_recipe *rc, int step);
+
 /* Every field at its catalogue default (params.c). */
 void train_recipe_default(struct train_recipe *r);
 
