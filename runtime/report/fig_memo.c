@@ -4,7 +4,7 @@
  * training loss, the norm ||W||_F, and the mean feature dimensionality
  * beside the mean data-point dimensionality D_x with the T-gon's m/T.
  * datapoints2d draws, per grid point, the hidden vectors h_x = W x of the
- * training points beside the feature directions W_i (m=2), from the
+ * training points beside the represented feature directions W_i (m=2), from the
  * lowest-loss run: memorising, the points spread as a T-gon; generalising,
  * the features do. Values are the ones tables read (kept run or mean). */
 #include <math.h>
@@ -99,8 +99,9 @@ static int memo_run(const struct fig_env *e, const struct plan_group *g, int p)
     return r;
 }
 
-/* Block 2p: the training points' h_x; block 2p+1: the feature directions
- * of norm >= 0.1. Returns the largest length written. */
+/* Block 2p: the training points' h_x; block 2p+1: the represented feature
+ * directions (norm >= 0.5; the many small ones of a memorising model would
+ * hide the points). Returns the largest length written. */
 static double memo_vectors(const struct fig_env *e, int run, FILE *dat)
 {
     const struct train_result *r = &e->results[run];
@@ -122,7 +123,7 @@ static double memo_vectors(const struct fig_env *e, int run, FILE *dat)
     int any = 0;
     for (int i = 0; w && i < r->n; i++) {
         double len = hypot(w[2 * i], w[2 * i + 1]);
-        if (len < 0.1)
+        if (len < FIG_REPR_NORM)
             continue;
         fprintf(dat, "%d ", i);
         gp_num(dat, w[2 * i]);
@@ -149,7 +150,7 @@ int fig_emit_datapoints2d(struct fig_env *e, const struct plan_output *o)
     FILE *gp = f.gp.fp, *dat = f.dat.fp;
     char *model = gp_model_words(g);
     fprintf(gp, "set multiplot layout %d,%d title \"Hidden vectors of the training points "
-            "(blue, W x) and feature directions (red, ||W_i|| >= 0.1)\\n{/*0.85 ", rows, cols);
+            "(blue, W x) and represented feature directions (red, ||W_i|| >= 0.5)\\n{/*0.85 ", rows, cols);
     gp_puts_quoted(gp, model);
     fputs("; lowest-loss run per point}\" font ',11'\n"
           "set size ratio -1\nunset key\nset tics font ',7'\n"
