@@ -173,7 +173,8 @@ const struct names_metric names_metrics[] = {
      "its last one, the loss lower than when it left", NAMES_M_DIM_JUMPS, 0, NAMES_FIG_DYNAMICS},
     M_POINT(TEST_LOSS, "test_loss", "loss on 10000 fresh examples of the run's data (one "
             "fixed seed for every run)", 0),
-    M_POINT(FROB, "frob", "Frobenius norm ||W||_F of the feature directions", 0),
+    M_POINT(WNORM, "wnorm", "weight norm: the Frobenius norm ||W||_F of the feature "
+            "directions", 0),
     M_POINT(DIM_MEAN, "dim_mean", "mean feature dimensionality D_i over represented "
             "features (0 without any)", 0),
     {"dx_mean", NAMES_POINT, 0, 0, "mean over the training points of their dimensionality "

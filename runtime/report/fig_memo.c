@@ -30,10 +30,10 @@ static const char *memo_xname(const struct plan_group *g)
 /* One data row per point: x, then each metric's point value. */
 static void memo_rows(struct fig_env *e, const struct plan_group *g, FILE *dat)
 {
-    static const int cols[] = {NAMES_M_TEST_LOSS, NAMES_M_LOSS, NAMES_M_FROB, NAMES_M_DIM_MEAN,
+    static const int cols[] = {NAMES_M_TEST_LOSS, NAMES_M_LOSS, NAMES_M_WNORM, NAMES_M_DIM_MEAN,
                                NAMES_M_DX_MEAN};
     int group = (int)(g - e->plan->groups);
-    fputs("# x  test_loss  loss (training)  frob  dim_mean  dx_mean  m/T\n", dat);
+    fputs("# x  test_loss  loss (training)  wnorm  dim_mean  dx_mean  m/T\n", dat);
     for (int p = 0; p < g->npoints; p++) {
         double x = memo_x(e, g, p);
         gp_num(dat, x);

@@ -147,7 +147,7 @@ static double v_test_loss(const struct values_run *v)
     return v->sp ? train_test_loss(v->sp, v->r->p) : NAN;
 }
 
-static double v_frob(const struct values_run *v) { return sqrt(v->mt->frob2); }
+static double v_wnorm(const struct values_run *v) { return sqrt(v->mt->frob2); }
 
 static double v_dim_mean(const struct values_run *v)
 {
@@ -218,7 +218,7 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_DIM_LEVELS] = {v_dim_levels, 0},
     [NAMES_M_DIM_JUMPS] = {v_dim_jumps, 0},
     [NAMES_M_TEST_LOSS] = {v_test_loss, 0, 1},
-    [NAMES_M_FROB] = {v_frob, 1},
+    [NAMES_M_WNORM] = {v_wnorm, 1},
     [NAMES_M_DIM_MEAN] = {v_dim_mean, 1},
     [NAMES_M_DX_MEAN] = {v_dx_mean, 0},
     [NAMES_M_DX_MAX] = {v_dx_max, 0},
