@@ -118,8 +118,13 @@ void plan_free(struct plan *p);
 void plan_run_spec(const struct plan *p, int r, struct train_spec *out, struct train_spec *base);
 /* The run's settings as one JSON object (its identity's text); malloc'd. */
 char *plan_run_settings_json(const struct plan *p, int r);
-/* The identity hash (key + tmsl version) and its 16 hex digits (the
- * struct lets a caller print it in place: plan_run_id(p, r).s). */
+/* The kernel that trains run r on this machine ("vx", "gemm/x5", ...,
+ * train_kernel_label); 1 when its arithmetic is not the same everywhere,
+ * and then the label is part of the run's identity. */
+int plan_run_kernel(const struct plan *p, int r, char *buf, size_t size);
+/* The identity hash (key, tmsl version and, see above, the kernel label)
+ * and its 16 hex digits (the struct lets a caller print it in place:
+ * plan_run_id(p, r).s). */
 uint64_t plan_run_idhash(const struct plan *p, int r);
 struct plan_id { char s[17]; };
 struct plan_id plan_run_id(const struct plan *p, int r);

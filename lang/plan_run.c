@@ -288,11 +288,25 @@ char *plan_run_settings_json(const struct plan *p, int r)
 
 /* ---- derived settings ---- */
 
+int plan_run_kernel(const struct plan *p, int r, char *buf, size_t size)
+{
+    struct train_spec s, base;
+    plan_run_spec(p, r, &s, &base);
+    return train_kernel_label(&s, buf, size);
+}
+
+/* The key and the version; and the kernel's label where its arithmetic is
+ * not the same on every machine, so that a cache shared between machines
+ * (or a forced kernel) never hands back a result another path produced. */
 uint64_t plan_run_idhash(const struct plan *p, int r)
 {
     uint64_t key = p->runs[r].key;
     uint64_t h = util_hash64(&key, sizeof key, UTIL_HASH_INIT);
-    return util_hash64(PACKAGE_VERSION, strlen(PACKAGE_VERSION), h);
+    h = util_hash64(PACKAGE_VERSION, strlen(PACKAGE_VERSION), h);
+    char label[32];
+    if (plan_run_kernel(p, r, label, sizeof label))
+        h = util_hash64(label, strlen(label), h);
+    return h;
 }
 
 struct plan_id plan_run_id(const struct plan *p, int r)

@@ -252,6 +252,9 @@ static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int 
             run->repeat, (unsigned long long)util_mix64(run->key),
             (unsigned long long)plan_run_tmpl(x->p, i)->seed, settings);
     free(settings);
+    char kernel[32];
+    plan_run_kernel(x->p, i, kernel, sizeof kernel);
+    fprintf(fp, ",\"kernel\":\"%s\"", kernel);
     fprintf(fp, ",\"failed\":%s,\"failure\":", r->failed ? "true" : "false");
     if (r->failed) {
         fprintf(fp, "{\"step\":%d,\"reason\":", r->fail_step);
