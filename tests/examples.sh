@@ -71,8 +71,8 @@ has section5 dynamics.gp dynamics.dat table.csv
 grep -q '"snapshots":\[{"step":1,' "$tmp/section5/runs.jsonl"; say $? "section5: runs.jsonl carries the snapshots"
 run double-descent "finite data: T-gons when memorising, a pentagon when generalising, a test-loss bump" \
     -D seeds=1
-has double-descent double_descent.gp double_descent.dat datapoints2d.gp datapoints2d.dat table.csv
-lines double-descent 7
+has double-descent double_descent.gp double_descent.dat datapoints2d.gp datapoints2d.dat table.csv dims-table.csv
+lines double-descent 13
 run section7 "section 7: monosemantic neurons when dense, pairs when sparse" \
     -D repeats=10 -D steps=4000
 has section7 neurons.gp neurons.dat table.csv
