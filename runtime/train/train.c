@@ -371,6 +371,31 @@ static void train_flush_end(unsigned old)
 #endif
 }
 
+/* "vx", "fused", "gemm/x5", ...: the kernel, and for gemm its arithmetic. */
+static void run_label(const struct kern_def *d, int fast, char *buf, size_t size)
+{
+    int gemm = strcmp(d->name, "gemm") == 0;
+    snprintf(buf, size, "%s%s", d->name, gemm ? (fast ? "/x5" : "/blas") : "");
+}
+
+int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
+{
+    const struct data_gen *dg = sp->data ? sp->data : data_find(sp->kind->data);
+    /* the choice reads the shape and the densities, never the parameters */
+    struct kern_model md = {sp->kind->act, sp->n, sp->m, NULL, NULL, NULL, NULL, NULL, dg,
+                            sp->data_arg};
+    const struct kern_def *d = kern_pick(sp->kind, dg, &md, sp->density);
+    const struct kern_def *dflt = kern_pick_table(sp->kind, dg, &md, sp->density);
+    if (!d) {
+        snprintf(buf, size, "none");
+        return 0;
+    }
+    run_label(d, kern_x5_usable(sp->m), buf, size);
+    /* gemm's two arithmetics round differently, and a forced kernel is
+     * not the one a plain run of these settings would get */
+    return d != dflt || strcmp(d->name, "gemm") == 0;
+}
+
 /* The run's kernel view of its parameters, and the kernel that serves it;
  * 0, or -1 (run failed) when no kernel serves its kind and data. */
 static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
@@ -389,9 +414,7 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     c->kr.def = kern_pick(sp->kind, dg, &c->kr.md, sp->density);
     if (c->kr.def) {
         c->kr.def->init(&c->kr);
-        int gemm = strcmp(c->kr.def->name, "gemm") == 0;
-        snprintf(c->out->kernel, sizeof c->out->kernel, "%s%s", c->kr.def->name,
-                 gemm ? (c->kr.gws.fast ? "/x5" : "/blas") : "");
+        run_label(c->kr.def, c->kr.gws.fast, c->out->kernel, sizeof c->out->kernel);
         if (c->kr.def->after)
             c->kr.def->after(&c->kr, -1, c->st.p, c->st.m1, c->st.m2);
         return 0;

@@ -134,6 +134,12 @@ int train_batch(const struct train_spec *specs, int count, int threads,
                 const struct train_hooks *hooks, struct train_result *out);
 
 void train_result_free(struct train_result *r);
+/* The kernel label train_result.kernel will carry for a run of sp on this
+ * machine (TMSL_KERNEL and TMSL_ISA included). Returns 1 when results on
+ * that path may differ from another machine's or from a plain run's for
+ * the same settings (gemm, whose AVX blocks and BLAS round differently, or
+ * a forced kernel), so the label must join the run's identity; else 0. */
+int train_kernel_label(const struct train_spec *sp, char *buf, size_t size);
 
 int train_metrics_compute(const float *W, int n, int m, struct train_metrics *out);
 /* The same from a result's feature directions; -1 without weights. */
