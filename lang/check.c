@@ -602,10 +602,17 @@ static void check_plot(struct front *f, struct ast_node *s)
     }
 }
 
-/* A metric read from training snapshots needs every run to take them. */
+/* A metric read from training snapshots needs every run to take them, and
+ * one read from the training set every run to have one. */
 static int check_metric_snapshots(struct front *f, const struct plan_group *g,
                                   const struct names_metric *m, char *why, size_t size)
 {
+    if (m && m->figure >= 0 && names_figures[m->figure].needs_dataset &&
+        plan_builder_dataset(f->pb, g) <= 0) {
+        snprintf(why, size, "metric '%s' reads a finite training set: set "
+                 "'train dataset=T;'", m->name);
+        return 0;
+    }
     if (!m || m->figure < 0 || !names_figures[m->figure].needs_snapshots ||
         plan_builder_snapshots(f->pb, g) > 0)
         return 1;

@@ -149,13 +149,39 @@ static int check_step_work(struct eval_ctx *c, const struct front_point *p,
     return 0;
 }
 
+/* A finite training set is the batch of every step: a batch set beside it
+ * (batch_where, NULL when batch is at its default) is an error unless it
+ * says the same, and otherwise batch becomes the set's size, which the run's
+ * settings then show. Warmup must leave steps for the schedule.
+ * wheres: the places of dataset and warmup. */
+static int check_resolve_finite(struct eval_ctx *c, struct train_recipe *r,
+                                const struct ast_span *batch_where,
+                                const struct ast_span *const *wheres)
+{
+    if (r->dataset > 0 && batch_where && r->batch != r->dataset) {
+        diag_error(c->f->diag, batch_where, "batch=%d beside dataset=%d: a finite dataset "
+                   "trains full-batch on all its examples; leave batch out", r->batch,
+                   r->dataset);
+        return -1;
+    }
+    if (r->dataset > 0)
+        r->batch = r->dataset;
+    if (r->warmup > 0 && r->warmup >= r->steps) {
+        diag_error(c->f->diag, wheres[1], "warmup=%d must be less than steps=%d", r->warmup,
+                   r->steps);
+        return -1;
+    }
+    return 0;
+}
+
 /* Every training parameter, in catalogue order (a default may depend on an
  * earlier one: weight decay on the optimizer). */
 static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
                                 const struct ast_span *why)
 {
     struct train_recipe *r = &out->recipe;
-    const struct ast_span *batch_where = why;
+    const struct ast_span *batch_where = why, *wheres[2] = {why, why};
+    int batch_set = 0;
     memset(r, 0, sizeof *r);
     for (int k = 0; k < PARAMS_COUNT; k++) {
         const struct params_def *np = &params_table[k];
@@ -171,10 +197,14 @@ static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
             return -1;
         params_set(np, r, v);
         if (!strcmp(np->name, "batch"))
-            batch_where = where ? where : why;
+            batch_where = where ? where : why, batch_set = where != NULL;
+        if (!strcmp(np->name, "dataset") || !strcmp(np->name, "warmup"))
+            wheres[np->name[0] == 'w'] = where ? where : why;
     }
     out->init_std = r->init;
-    return check_step_work(c, out, batch_where);
+    if (check_resolve_finite(c, r, batch_set ? batch_where : NULL, wheres) != 0)
+        return -1;
+    return check_step_work(c, out, r->dataset > 0 ? wheres[0] : batch_where);
 }
 
 int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,

@@ -165,6 +165,8 @@ int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g
                        const char *name, double *x);
 /* The fewest snapshots (train snapshots=K) any run of group g takes. */
 int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g);
+/* The smallest training set (train dataset=T) of any run of group g; 0 when one has none. */
+int plan_builder_dataset(struct plan_builder *pb, const struct plan_group *g);
 void plan_builder_finish(struct plan_builder *pb, struct plan *out);
 
 #endif

@@ -115,9 +115,16 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
                            0, 0, {{0}}, 0, 1, MODEL_CAP_NEURONS},
     [NAMES_FIG_DYNAMICS] = {"dynamics", "feature dimensionalities D_i and the loss against "
                             "the training step", 0, 0, {{0}}, 0, 1, 0, 1},
+    /* finite training sets */
+    [NAMES_FIG_DOUBLE_DESCENT] = {"double_descent", "test and training loss, ||W||_F, and "
+                                  "feature vs data-point dimensionality along the sweep "
+                                  "(log x)", 0, 0, {{0}}, 0, 0, 0, 0, 1},
+    [NAMES_FIG_DATAPOINTS2D] = {"datapoints2d", "the training points' hidden vectors W x "
+                                "beside the feature directions (m=2), per grid point", 2, 0,
+                                {{0}}, 0, 1, 0, 0, 1},
     [NAMES_FIG_PHASE_COMPARE] = {"phase_compare", "the grid's theory and empirical phase "
                                  "diagrams beside the linear model's on the same grid", 0, 1,
-                                 {{2, 1}}, 0, 0, MODEL_CAP_PHASE, 0, "linear"},
+                                 {{2, 1}}, 0, 0, MODEL_CAP_PHASE, 0, 0, "linear"},
 };
 
 #define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt, -1}
@@ -167,6 +174,17 @@ const struct names_metric names_metrics[] = {
      NAMES_FIG_DYNAMICS},
     {"dim_jumps", NAMES_POINT, 0, 0, "snapshots where some D_i lands on a level other than "
      "its last one, the loss lower than when it left", NAMES_M_DIM_JUMPS, 0, NAMES_FIG_DYNAMICS},
+    M_POINT(TEST_LOSS, "test_loss", "loss on 10000 fresh examples of the run's data (one "
+            "fixed seed for every run)", 0),
+    M_POINT(WNORM, "wnorm", "weight norm: the Frobenius norm ||W||_F of the feature "
+            "directions", 0),
+    M_POINT(DIM_MEAN, "dim_mean", "mean feature dimensionality D_i over represented "
+            "features (0 without any)", 0),
+    {"dx_mean", NAMES_POINT, 0, 0, "mean over the training points of their dimensionality "
+     "D_x = ||h_x||^2 / sum_y (h^_x . h_y)^2, h_x = W x", NAMES_M_DX_MEAN, 0,
+     NAMES_FIG_DOUBLE_DESCENT},
+    {"dx_max", NAMES_POINT, 0, 0, "largest data-point dimensionality D_x", NAMES_M_DX_MAX, 0,
+     NAMES_FIG_DOUBLE_DESCENT},
     {"min", NAMES_AGGREGATE, 1, 1, "smallest value over the points", NAMES_M_MIN, 0, -1},
     {"max", NAMES_AGGREGATE, 1, 1, "largest value over the points", NAMES_M_MAX, 0, -1},
     {"mean", NAMES_AGGREGATE, 1, 1, "mean value over the points", NAMES_M_MEAN, 0, -1},

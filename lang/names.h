@@ -53,6 +53,7 @@ enum names_figure_id {
     NAMES_FIG_DIMS, NAMES_FIG_DIMENSIONALITY, NAMES_FIG_LOSS,
     NAMES_FIG_GRAPH, NAMES_FIG_VULNERABILITY, NAMES_FIG_GEOMETRY_LOSS,
     NAMES_FIG_RECOVERY, NAMES_FIG_SAE2D, NAMES_FIG_NEURONS, NAMES_FIG_DYNAMICS,
+    NAMES_FIG_DOUBLE_DESCENT, NAMES_FIG_DATAPOINTS2D,
     NAMES_FIG_PHASE_COMPARE,
     NAMES_FIG_COUNT
 };
@@ -66,6 +67,7 @@ struct names_figure {
     int per_point;              /* one panel per grid point (else along the sweep) */
     unsigned needs_caps;        /* MODEL_CAP_* the model kind must have */
     int needs_snapshots;        /* reads weights taken during training (train snapshots=K) */
+    int needs_dataset;          /* reads the training set (train dataset=T) */
     const char *versus;         /* also trains the same grid with this model kind, which
                                    the grid's own kind must not be (NULL: none) */
 };
@@ -94,6 +96,7 @@ enum names_metric_id {
     NAMES_M_MONOSEMANTIC, NAMES_M_FEATURES_PER_NEURON, NAMES_M_NEURONS_PER_FEATURE,
     NAMES_M_RELU_PAIRS,
     NAMES_M_DIM_LEVELS, NAMES_M_DIM_JUMPS,
+    NAMES_M_TEST_LOSS, NAMES_M_WNORM, NAMES_M_DIM_MEAN, NAMES_M_DX_MEAN, NAMES_M_DX_MAX,
     NAMES_M_MIN, NAMES_M_MAX, NAMES_M_MEAN, NAMES_M_INCREASING, NAMES_M_DECREASING,
     NAMES_M_COUNT
 };

@@ -90,6 +90,16 @@ int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g)
     return fewest < 0 ? 0 : fewest;
 }
 
+int plan_builder_dataset(struct plan_builder *pb, const struct plan_group *g)
+{
+    int fewest = -1;
+    for (int k = 0; k < g->npoints * g->nrepeat; k++) {
+        int s = pb->p.runs[g->runs[k]].spec.recipe.dataset;
+        fewest = fewest < 0 || s < fewest ? s : fewest;
+    }
+    return fewest < 0 ? 0 : fewest;
+}
+
 /* ---- run identity ---- */
 
 static void plan_num(struct sbuf *b, double v)
@@ -252,6 +262,9 @@ static int plan_figure_fits(struct front *f, const struct ast_node *fig,
     if (fig && names_figures[id].needs_snapshots && pt->recipe.snapshots <= 0)
         snprintf(why, sizeof why, "'%s' reads weights taken during training: set "
                  "'train snapshots=K;'", fig->name);
+    else if (fig && names_figures[id].needs_dataset && pt->recipe.dataset <= 0)
+        snprintf(why, sizeof why, "'%s' reads a finite training set: set "
+                 "'train dataset=T;'", fig->name);
     else if (!fig || names_figure_fits(id, pt->kind, pt->n, pt->m, why, sizeof why))
         return 0;
     diag_error(f->diag, &fig->span, "%s", why);
@@ -395,6 +408,9 @@ static int plan_make_group(struct front *f, const struct ast_node *stmt, const s
         pt.kind = lg->kind;
         pt.n = lg->n;
         pt.m = lg->m;
+        /* what the figure may need of every run of the grid */
+        pt.recipe.snapshots = plan_builder_snapshots(pb, lg);
+        pt.recipe.dataset = plan_builder_dataset(pb, lg);
         if (lg->n > 0 && lg->m > 0 && plan_figure_fits(f, fig, &pt) == 0)
             return pb->last_group;
         if (lg->n > 0 && lg->m > 0)

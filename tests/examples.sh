@@ -72,6 +72,9 @@ has sae arena-sae2d.gp arena-sae2d.dat synthetic-recovery.gp synthetic-recovery.
 run section5 "section 5: dimensionalities jump between levels as the loss drops"
 has section5 dynamics.gp dynamics.dat table.csv
 grep -q '"snapshots":\[{"step":1,' "$tmp/section5/runs.jsonl"; say $? "section5: runs.jsonl carries the snapshots"
+run double-descent "finite data: T-gons when memorising, a pentagon when generalising, a test-loss bump"
+has double-descent double_descent.gp double_descent.dat datapoints2d.gp datapoints2d.dat table.csv
+lines double-descent 7
 run section7 "section 7: monosemantic neurons when dense, pairs when sparse"
 has section7 neurons.gp neurons.dat table.csv
 lines section7 70

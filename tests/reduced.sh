@@ -13,6 +13,7 @@ reduced_args() {
     section6) echo "-D points=6 -D repeats=2 -D steps=3000" ;;
     section7) echo "-D repeats=10 -D steps=4000" ;;
     section8) echo "-D features=20 -D neurons=8 -D steps=3000" ;;
+    double-descent) echo "-D seeds=1" ;;
     sae) echo "-D syn_len=1500" ;;
     *) echo "" ;;
     esac

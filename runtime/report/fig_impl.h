@@ -72,6 +72,8 @@ int fig_emit_recovery(struct fig_env *e, const struct plan_output *o);   /* fig_
 int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o);
 int fig_emit_neurons(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dynamics(struct fig_env *e, const struct plan_output *o);
+int fig_emit_double_descent(struct fig_env *e, const struct plan_output *o); /* fig_memo.c */
+int fig_emit_datapoints2d(struct fig_env *e, const struct plan_output *o);
 
 /* values_neurons.c: per-run values of the neuron and learning-dynamics
  * metrics (NaN when the run has no weights or no snapshots). */

@@ -7,5 +7,6 @@ libtmsl_rt_a_SOURCES += runtime/report/figures.h runtime/report/fig_impl.h \
 	runtime/report/theory.h runtime/report/table.c runtime/report/expect.c \
 	runtime/report/html.c \
 	runtime/report/values_geom.c runtime/report/values_geom.h runtime/report/fig_geom.c \
-	runtime/report/values_neurons.c runtime/report/fig_neurons.c runtime/report/fig_dynamics.c
+	runtime/report/values_neurons.c runtime/report/fig_neurons.c runtime/report/fig_dynamics.c \
+	runtime/report/fig_memo.c
 EXTRA_DIST += doc/figures.md

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fig_impl.h"
+#include "dataset.h"
 #include "model.h"
 #include "values_geom.h"
 #include "sae.h"
@@ -139,6 +140,44 @@ static double v_relu_pairs(const struct values_run *v) { return fig_relu_pairs(v
 static double v_dim_levels(const struct values_run *v) { return fig_dim_levels(v->r); }
 static double v_dim_jumps(const struct values_run *v) { return fig_dim_jumps(v->r); }
 
+/* Finite training sets (dataset.h): the loss on fresh data, the norm of
+ * W, and the dimensionalities of the features and of the training points. */
+static double v_test_loss(const struct values_run *v)
+{
+    return v->sp ? train_test_loss(v->sp, v->r->p) : NAN;
+}
+
+static double v_wnorm(const struct values_run *v) { return sqrt(v->mt->frob2); }
+
+static double v_dim_mean(const struct values_run *v)
+{
+    double s = 0;
+    int c = 0;
+    for (int i = 0; i < v->mt->n; i++)
+        if (v->mt->norm[i] >= FIG_REPR_NORM)
+            s += v->mt->dim[i], c++;
+    return c ? s / c : 0;
+}
+
+/* The mean (want_max 0) or largest D_x over the run's training points. */
+static double values_dx(const struct values_run *v, int want_max)
+{
+    double *dx, *hn, r = NAN;
+    int count = v->sp ? train_point_dims(v->sp, v->r->p, &dx, &hn) : 0;
+    for (int a = 0; a < count; a++) {
+        double d = dx[a];
+        r = a == 0 ? d : want_max ? fmax(r, d) : r + d;
+    }
+    if (count > 0 && !want_max)
+        r /= count;
+    if (count > 0)
+        free(dx), free(hn);
+    return r;
+}
+
+static double v_dx_mean(const struct values_run *v) { return values_dx(v, 0); }
+static double v_dx_max(const struct values_run *v) { return values_dx(v, 1); }
+
 struct values_def {
     double (*of)(const struct values_run *v);
     int needs_dirs;              /* reads the metrics of the feature directions */
@@ -178,6 +217,11 @@ static const struct values_def values_table[NAMES_M_COUNT] = {
     [NAMES_M_RELU_PAIRS] = {v_relu_pairs, 0},
     [NAMES_M_DIM_LEVELS] = {v_dim_levels, 0},
     [NAMES_M_DIM_JUMPS] = {v_dim_jumps, 0},
+    [NAMES_M_TEST_LOSS] = {v_test_loss, 0, 1},
+    [NAMES_M_WNORM] = {v_wnorm, 1},
+    [NAMES_M_DIM_MEAN] = {v_dim_mean, 1},
+    [NAMES_M_DX_MEAN] = {v_dx_mean, 0},
+    [NAMES_M_DX_MAX] = {v_dx_max, 0},
 };
 
 int fig_metric_per_run(int metric)

@@ -6,6 +6,8 @@
  *     values are independent U[0,1)
  *   anticorrelated: the same sets; a set is present at its first feature's
  *     density and then exactly one uniformly chosen member is, U[0,1)
+ *   unitnorm: uniform's draw, then the example scaled to unit length (an
+ *     all-zero example stays zero), as the finite-data experiments use
  * The reference sampler is plain code over the same random words the
  * kernels use; the unit tests hold both the kernels' draws and the
  * generators' statistics against it. */
@@ -125,8 +127,31 @@ const struct data_gen data_anticorrelated = {
     anticorrelated_draw, anticorrelated_rate,
 };
 
+/* The same words as uniform's draw, then x / ||x||; the norm is summed in
+ * double in feature order, so the example depends on its words alone. */
+static void unitnorm_draw(const double *arg, struct rng *r, int n, const uint64_t *thr, float *x)
+{
+    (void)arg;
+    double q = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t w = rng_next(r);
+        x[i] = (w & 0xffffffffu) < thr[i] ? rng_unit24_of(w) : 0.0f;
+        q += (double)x[i] * x[i];
+    }
+    if (q > 0)
+        for (int i = 0; i < n; i++)
+            x[i] = (float)(x[i] / sqrt(q));
+}
+
+/* Its values' moments depend on n and the density: value_var 0 says so,
+ * and the statistics test checks the norm instead. */
+const struct data_gen data_unitnorm = {
+    "unitnorm", "uniform's draw, each example then scaled to unit length (zero stays zero)",
+    uniform_value, uniform_target, 0, 0, 0, 0, {{0}}, unitnorm_draw, NULL,
+};
+
 const struct data_gen *const data_gens[] = {&data_uniform, &data_signed, &data_correlated,
-                                            &data_anticorrelated, NULL};
+                                            &data_anticorrelated, &data_unitnorm, NULL};
 
 int data_param_index(const struct data_gen *g, const char *name)
 {
@@ -148,6 +173,32 @@ const struct data_gen *data_find(const char *name)
         if (strcmp(data_gens[k]->name, name) == 0)
             return data_gens[k];
     return NULL;
+}
+
+void data_thresholds(int n, const double *density, uint64_t *thr)
+{
+    for (int i = 0; i < n; i++) {
+        double p = density[i] > 1 ? 1 : density[i] < 0 || density[i] != density[i] ? 0
+                                                                                  : density[i];
+        thr[i] = (uint64_t)ldexp(p, 32);
+    }
+}
+
+void data_sample(const struct data_gen *g, const double *arg, struct rng *r, int n,
+                 const uint64_t *thr, long count, float *X, float *T)
+{
+    for (long e = 0; e < count; e++) {
+        float *x = X + (size_t)e * n, *t = T + (size_t)e * n;
+        if (g->draw)
+            g->draw(arg, r, n, thr, x);
+        else
+            for (int i = 0; i < n; i++) {
+                uint64_t w = rng_next(r);
+                x[i] = (w & 0xffffffffu) < thr[i] ? g->value(w) : 0.0f;
+            }
+        for (int i = 0; i < n; i++)
+            t[i] = (float)g->target(x[i]);
+    }
 }
 
 /* A whole-example generator: thresholds as the kernels' sampler computes them. */

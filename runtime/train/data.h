@@ -37,8 +37,10 @@ struct data_gen {
     double (*rate)(const double *arg, int n, int i, double p);
 };
 
-extern const struct data_gen data_uniform, data_signed, data_correlated, data_anticorrelated;
-/* Every generator, NULL-terminated: uniform, signed, correlated, anticorrelated. */
+extern const struct data_gen data_uniform, data_signed, data_correlated, data_anticorrelated,
+    data_unitnorm;
+/* Every generator, NULL-terminated: uniform, signed, correlated, anticorrelated,
+ * unitnorm. */
 extern const struct data_gen *const data_gens[];
 
 const struct data_gen *data_find(const char *name);
@@ -49,6 +51,14 @@ void data_args_default(const struct data_gen *g, double *arg);
 /* The set (0 .. sets-1) that feature i of n belongs to: consecutive blocks
  * of near-equal size. */
 int data_set_of(int i, int n, int sets);
+
+/* Presence thresholds density_i * 2^32 (clamped to [0, 1]) into thr [n]. */
+void data_thresholds(int n, const double *density, uint64_t *thr);
+/* count examples into X and their targets into T (count x n floats each),
+ * from r: one Bernoulli word per element, or the generator's own draw. The
+ * finite training sets and the fresh test data are drawn with this. */
+void data_sample(const struct data_gen *g, const double *arg, struct rng *r, int n,
+                 const uint64_t *thr, long count, float *X, float *T);
 
 /* Reference sampler (one Bernoulli draw per element, as the trainer's
  * general draw does, or the generator's own draw): batch examples of n

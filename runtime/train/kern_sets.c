@@ -1,10 +1,12 @@
-/* runtime/train/kern_sets.c: the kernel for generators whose features are
- * not independent (correlated and anticorrelated sets). The fast kernels
- * draw one feature at a time, which cannot express "these features fire
- * together"; this one draws whole examples with the generator's own sampler
- * (data.h draw, the same words the reference sampler uses) into a dense
- * block and runs the general fused kernel's explicit-batch path on it. It
- * serves the tied kinds on those generators only. */
+/* runtime/train/kern_sets.c: the kernels for generators that draw whole
+ * examples: sets of features that are not independent (correlated and
+ * anticorrelated) and examples scaled to unit length (unitnorm). The fast
+ * kernels draw one feature at a time, which cannot express "these features
+ * fire together" or "divide by the example's norm"; these draw whole
+ * examples with the generator's own sampler (data.h draw, the same words
+ * the reference sampler uses) into a dense block and run the general fused
+ * kernel's explicit-batch path on it. Two rows, so that each serves the
+ * tied kinds on its own generators only. */
 #include <stdlib.h>
 
 #include "kern.h"
@@ -68,5 +70,13 @@ static const struct data_gen *const sets_data[] = {&data_correlated, &data_antic
 const struct kern_def kern_sets = {
     "sets", "correlated or anticorrelated sets: whole examples drawn densely, fused kernel",
     sets_kinds, sets_data, sets_applies, NULL, sets_init, sets_step, sets_batch, sets_free,
+    NULL,
+};
+
+static const struct data_gen *const unitnorm_data[] = {&data_unitnorm, NULL};
+
+const struct kern_def kern_unitnorm = {
+    "unitnorm", "unit-length examples: whole examples drawn densely and scaled, fused kernel",
+    sets_kinds, unitnorm_data, sets_applies, NULL, sets_init, sets_step, sets_batch, sets_free,
     NULL,
 };

@@ -109,10 +109,12 @@ static const struct kern_def kern_fused = {
 
 extern const struct kern_def kern_untied;   /* model_untied.c */
 extern const struct kern_def kern_sets;     /* kern_sets.c */
+extern const struct kern_def kern_unitnorm; /* kern_sets.c */
 extern const struct kern_def kern_sae;      /* model_sae.c */
 
 const struct kern_def *const kern_table[] = {
-    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, &kern_sae, NULL,
+    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, &kern_unitnorm, &kern_sae,
+    NULL,
 };
 
 const struct kern_def *kern_find(const char *name)

@@ -12,4 +12,5 @@ libtmsl_train_a_SOURCES += runtime/train/train.c runtime/train/train.h \
 	runtime/train/model_untied.c runtime/train/kern_sets.c \
 	runtime/train/sae.h runtime/train/model_sae.c runtime/train/sae_data.c \
 	runtime/train/sae_eval.c runtime/train/sae_params.c \
-	runtime/train/neurons.c runtime/train/neurons.h
+	runtime/train/neurons.c runtime/train/neurons.h \
+	runtime/train/dataset.c runtime/train/dataset.h

@@ -9,7 +9,7 @@
 #include "params.h"
 
 const char *const params_optimizers[] = {"adamw", "adam", "sgd", NULL};
-const char *const params_schedules[] = {"constant", "linear", "cosine", NULL};
+const char *const params_schedules[] = {"constant", "linear", "cosine", "warmup_cosine", NULL};
 
 /* AdamW decays by 0.01 unless told otherwise; Adam and SGD, like torch's,
  * decay only when asked to. */
@@ -33,7 +33,8 @@ const struct params_def params_table[PARAMS_COUNT] = {
     {"optimizer", NULL, PARAMS_CHOICE, TRAIN_ADAMW, P_NONE, params_optimizers, P_OFF(optim),
      "adamw", "adamw, adam or sgd (as torch.optim)", NULL, 0},
     {"schedule", NULL, PARAMS_CHOICE, TRAIN_SCHED_CONSTANT, P_NONE, params_schedules,
-     P_OFF(sched), "constant", "learning-rate schedule: constant, linear or cosine", NULL, 0},
+     P_OFF(sched), "constant",
+     "learning-rate schedule: constant, linear, cosine or warmup_cosine", NULL, 0},
     {"lr", NULL, PARAMS_REAL, 1e-3, P_POS, NULL, P_OFF(lr), "1e-3", "learning rate", NULL, 0},
     {"beta1", NULL, PARAMS_REAL, 0.9, P_UNIT, NULL, P_OFF(beta1), "0.9",
      "Adam's first-moment decay", NULL, 0},
@@ -51,6 +52,11 @@ const struct params_def params_table[PARAMS_COUNT] = {
      "initial weight std; 0 means xavier of the run's own shape", NULL, 0},
     {"snapshots", NULL, PARAMS_INT, 0, P_INT(0, 10000), NULL, P_OFF(snapshots), "0",
      "keep the weights at this many log-spaced steps (0: none)", NULL, 1},
+    {"dataset", NULL, PARAMS_INT, 0, P_INT(0, 1e7), NULL, P_OFF(dataset), "0",
+     "a fixed training set of this many examples, each step full-batch over it (0: fresh "
+     "data every step)", NULL, 1},
+    {"warmup", NULL, PARAMS_INT, 0, P_INT(0, 1e9), NULL, P_OFF(warmup), "0",
+     "steps over which the learning rate rises linearly before the schedule", NULL, 1},
 };
 
 _Static_assert(sizeof(enum train_optim) == sizeof(int) && sizeof(enum train_sched) == sizeof(int),

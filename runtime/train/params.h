@@ -42,7 +42,7 @@ struct params_def {
 
 /* The table, in the order runs write their settings (this order is part of
  * every run's identity: appending is safe, reordering changes every run). */
-enum { PARAMS_COUNT = 13 };
+enum { PARAMS_COUNT = 15 };
 extern const struct params_def params_table[PARAMS_COUNT];
 
 extern const char *const params_optimizers[];  /* index = enum train_optim */

@@ -25,6 +25,7 @@
 
 #include <cblas.h>
 
+#include "dataset.h"
 #include "kern.h"
 #include "train.h"
 #include "util.h"
@@ -142,16 +143,30 @@ static void state_free(struct train_state *st)
     free(st->p), free(st->g), free(st->m1), free(st->m2), free(st->WT), free(st->imp);
 }
 
-static double sched_factor(const struct train_recipe *rc, int step)
+/* The schedule's factor at step s of the steps after warmup: s counts
+ * from 0, len is the number of those steps. */
+static double sched_shape(enum train_sched sched, int s, int len)
 {
-    switch (rc->sched) {
+    switch (sched) {
     case TRAIN_SCHED_LINEAR:
-        return 1.0 - (double)step / rc->steps;
+        return 1.0 - (double)s / len;
     case TRAIN_SCHED_COSINE:
-        return rc->steps > 1 ? cos(0.5 * M_PI * step / (rc->steps - 1)) : 1.0;
+        return len > 1 ? cos(0.5 * M_PI * s / (len - 1)) : 1.0;
+    case TRAIN_SCHED_WARMUP_COSINE:
+        return 0.5 * (1.0 + cos(M_PI * s / len));
     default:
         return 1.0;
     }
+}
+
+/* Warmup (step s gets (s + 1) / warmup) then the schedule over the rest;
+ * without warmup exactly the schedule over all steps, as it always was. */
+double train_lr_factor(const struct train_recipe *rc, int step)
+{
+    int w = rc->warmup > 0 && rc->warmup < rc->steps ? rc->warmup : 0;
+    if (step < w)
+        return (double)(step + 1) / w;
+    return sched_shape(rc->sched, step - w, rc->steps - w);
 }
 
 /* One optimizer step (t counts from 1), as torch.optim does it. */
@@ -243,6 +258,8 @@ struct run_ctx {
     int tail_n;
     int *snap_at;            /* [nsnap_at] steps after which to copy the parameters */
     int nsnap_at;
+    float *setX, *setT;      /* the finite training set (recipe.dataset), or NULL */
+    int nset;
 };
 
 #ifdef TMSL_FAULTS
@@ -262,13 +279,18 @@ static void run_fault_grad(struct run_ctx *c)
 }
 #endif
 
-/* Forward/backward of one step; returns the notebook loss. */
+/* Forward/backward of one step; returns the notebook loss. With a finite
+ * training set the step is the kernel's explicit-batch path over all of
+ * it, so the set's size is the batch. */
 static double run_grad(struct run_ctx *c)
 {
-    const int n = c->st.n, batch = c->sp->recipe.batch;
+    const int n = c->st.n, batch = c->nset > 0 ? c->nset : c->sp->recipe.batch;
     memset(c->st.g, 0, sizeof(float) * (size_t)c->st.np);
     c->g.loss_sum = 0;
-    c->kr.def->step(&c->kr, batch);
+    if (c->nset > 0)
+        c->kr.def->batch(&c->kr, c->setX, c->setT, c->nset);
+    else
+        c->kr.def->step(&c->kr, batch);
     const float scale = (float)(2.0 / ((double)batch * n));
     for (int i = 0; i < c->st.np; i++)
         c->st.g[i] *= scale;
@@ -328,7 +350,7 @@ static int run_step(struct run_ctx *c, int step)
         snprintf(c->out->fail_reason, sizeof c->out->fail_reason, "cancelled");
         return 1;
     }
-    double lr = rc->lr * sched_factor(rc, step);
+    double lr = rc->lr * train_lr_factor(rc, step);
     double loss = run_grad(c);
     if (!isfinite(loss)) {
         run_fail(c->out, step, isnan(loss) ? "loss became nan" : "loss became inf", rc->lr);
@@ -452,6 +474,9 @@ static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
     const struct data_gen *dg = sp->data ? sp->data : data_find(sp->kind->data);
     kern_sampler_init(&c.smp, sp->seed, sp->n, sp->density);
     state_init(&c.st, sp, &c.smp.rng);
+    /* an SAE reads its model's activations, never a set of examples */
+    if (!(sp->kind->caps & MODEL_CAP_SAE))
+        c.nset = train_dataset_draw(sp, &c.setX, &c.setT);
     int cap = rc->log_every > 0 ? rc->steps / rc->log_every + 2 : 0;
     out->curve_step = xcalloc((size_t)cap, sizeof(int));
     out->curve_loss = xcalloc((size_t)cap, sizeof(double));
@@ -466,7 +491,7 @@ static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
     }
     kern_sampler_free(&c.smp);
     state_free(&c.st);
-    free(c.snap_at);
+    free(c.snap_at), free(c.setX), free(c.setT);
 }
 
 /* Threads take runs from a shared counter, most expensive first. */

@@ -17,7 +17,9 @@ enum train_kind { TRAIN_LINEAR, TRAIN_RELU, TRAIN_RELU_HIDDEN };
 struct model_kind;
 struct data_gen;
 enum train_optim { TRAIN_ADAMW, TRAIN_ADAM, TRAIN_SGD };
-enum train_sched { TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE };
+enum train_sched {
+    TRAIN_SCHED_CONSTANT, TRAIN_SCHED_LINEAR, TRAIN_SCHED_COSINE, TRAIN_SCHED_WARMUP_COSINE
+};
 
 /* Settings shared by every run of a training batch; the catalogue in
  * params.h names, checks and defaults every field. */
@@ -45,6 +47,10 @@ struct train_recipe {
     int sae_features;       /* synthetic: ground-truth directions */
     double sae_active;      /* synthetic: expected active directions per example */
     int snapshots;          /* parameters kept at this many log-spaced steps, default 0 */
+    /* A finite training set: this many examples drawn once (dataset.c) and
+     * every step trained on all of them; 0: a fresh batch every step. */
+    int dataset;
+    int warmup;             /* steps of linear warmup before the schedule, default 0 */
 };
 
 /* One run. importance and density point at n values owned by the caller. */
@@ -123,6 +129,13 @@ struct train_hooks {
     volatile sig_atomic_t *cancel;
     uint64_t *steps_done;
 };
+
+/* The learning rate's factor at step (from 0): `warmup` steps rising
+ * linearly, step s at (s + 1) / warmup, then the schedule over the rest:
+ * constant 1, linear 1 - s/len, cosine cos(pi/2 s/(len - 1)), warmup_cosine
+ * (1 + cos(pi s/len)) / 2, with s counted from the warmup's end and len the
+ * steps after it. */
+double train_lr_factor(const struct train_recipe *rc, int step);
 
 /* Every field at its catalogue default (params.c). */
 void train_recipe_default(struct train_recipe *r);

@@ -48,9 +48,42 @@ static void test_catalogue(void)
     ok(model_feature_dirs(&model_relu, 3, 6, p, dirs) == p, "tied feature directions are W");
 }
 
+/* unitnorm: the uniform sample from the same seed, each non-empty example
+ * scaled to length 1, empty ones left at 0. */
+static void test_unitnorm(double dens)
+{
+    enum { N = 10, B = 2000 };
+    double d[N], *X = xmalloc(sizeof(double) * N * B), *T = xmalloc(sizeof(double) * N * B);
+    double *U = xmalloc(sizeof(double) * N * B), *TU = xmalloc(sizeof(double) * N * B);
+    for (int i = 0; i < N; i++)
+        d[i] = dens;
+    data_ref_sample(&data_unitnorm, NULL, 42, N, d, B, X, T);
+    data_ref_sample(&data_uniform, NULL, 42, N, d, B, U, TU);
+    double worst = 0;
+    int empty = 0, tgt_ok = 1;
+    for (int e = 0; e < B; e++) {
+        double q = 0, qu = 0;
+        for (int i = 0; i < N; i++)
+            q += X[e * N + i] * X[e * N + i], qu += U[e * N + i] * U[e * N + i];
+        empty += qu == 0;
+        worst = fmax(worst, qu == 0 ? q : fabs(sqrt(q) - 1));
+        for (int i = 0; i < N && qu > 0; i++)
+            worst = fmax(worst, fabs(X[e * N + i] - U[e * N + i] / sqrt(qu)));
+        for (int i = 0; i < N; i++)
+            tgt_ok &= T[e * N + i] == X[e * N + i];
+    }
+    ok(worst < 1e-6 && tgt_ok, "unitnorm data, density %g: uniform's examples scaled to length "
+       "1 (worst %.2g), %d empty ones left at 0", dens, worst, empty);
+    free(X), free(T), free(U), free(TU);
+}
+
 /* Statistics of one generator's reference sample at density dens. */
 static void test_data_stats(const struct data_gen *g, double dens)
 {
+    if (g->value_var == 0) {   /* moments that depend on n and density: its own test */
+        test_unitnorm(dens);
+        return;
+    }
     enum { N = 10, B = 20000 };
     double d[N], *X = xmalloc(sizeof(double) * N * B), *T = xmalloc(sizeof(double) * N * B);
     for (int i = 0; i < N; i++)
@@ -119,7 +152,7 @@ static void test_pick(void)
             }
             unsetenv("TMSL_KERNEL");
         }
-    ok(bad == 0 && pairs == 15, "kernel pick: %d kind/data pairs served, never by an undeclared "
+    ok(bad == 0 && pairs == 19, "kernel pick: %d kind/data pairs served, never by an undeclared "
        "kernel", pairs);
     ok(forced_bad == 0, "TMSL_KERNEL: a forced kernel is used only for pairs it declares");
     struct kern_model md = {.n = 20, .m = 5};
@@ -185,7 +218,8 @@ static void test_sets_structure(void)
 
 /* The sets kernel's step draws what the reference sampler draws and
  * computes the reference's loss and gradient on it. */
-static void test_sets_step(const struct data_gen *dg, const struct model_kind *kind)
+static void test_sets_step(const struct data_gen *dg, const struct model_kind *kind,
+                           const char *kernel)
 {
     enum { N = 6, M = 2, B = 100 };
     double d[N] = {0.3, 0.3, 0.3, 0.5, 0.5, 0.5}, arg[DATA_MAX_ARGS] = {2, 0};
@@ -200,7 +234,7 @@ static void test_sets_step(const struct data_gen *dg, const struct model_kind *k
     struct kern_sampler sp;
     kern_sampler_init(&sp, 77, N, d);
     struct kern_grad g = {gf, gf + N * M, 0, gf};
-    struct kern_run kr = {.def = kern_find("sets"), .WT = WT, .sp = &sp, .g = &g};
+    struct kern_run kr = {.def = kern_find(kernel), .WT = WT, .sp = &sp, .g = &g};
     kr.md = (struct kern_model){kind->act, N, M, pf, WT, pf + N * M, impf, pf, dg, arg};
     kr.def->init(&kr);
     kr.def->step(&kr, B);
@@ -212,8 +246,8 @@ static void test_sets_step(const struct data_gen *dg, const struct model_kind *k
     for (int j = 0; j < N * M + N; j++)
         err = fmax(err, fabs(gf[j] * 2.0 / (B * N) - gr[j]) / big);
     ok(kern_pick_table(kind, dg, &kr.md, d) == kr.def && err < 1e-4,
-       "sets kernel, %s, %s data: its step matches the reference on the reference's draw "
-       "(err %.2g)", kind->name, dg->name, err);
+       "%s kernel, %s, %s data: its step matches the reference on the reference's draw "
+       "(err %.2g)", kernel, kind->name, dg->name, err);
 }
 
 int main(void)
@@ -227,7 +261,9 @@ int main(void)
     test_pick();
     test_result_tensors();
     test_sets_structure();
-    test_sets_step(&data_correlated, &model_relu);
-    test_sets_step(&data_anticorrelated, &model_linear);
+    test_sets_step(&data_correlated, &model_relu, "sets");
+    test_sets_step(&data_anticorrelated, &model_linear, "sets");
+    test_sets_step(&data_unitnorm, &model_relu, "unitnorm");
+    test_sets_step(&data_unitnorm, &model_relu_hidden, "unitnorm");
     return done_testing();
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "dataset.h"
 #include "kern.h"
 #include "util.h"
 
@@ -183,6 +184,115 @@ static void test_snapshots(void)
     train_result_free(&b);
 }
 
+/* Learning-rate schedules: warmup rises linearly to lr, warmup_cosine then
+ * falls as a half cosine to 0; without warmup the old schedules are as
+ * they were. */
+static void test_schedules(void)
+{
+    struct train_recipe r;
+    train_recipe_default(&r);
+    r.steps = 1000;
+    r.sched = TRAIN_SCHED_COSINE;
+    int old = fabs(train_lr_factor(&r, 500) - cos(0.5 * M_PI * 500 / 999)) < 1e-15 &&
+              train_lr_factor(&r, 999) < 1e-15;
+    r.sched = TRAIN_SCHED_WARMUP_COSINE;
+    r.warmup = 100;
+    double f0 = train_lr_factor(&r, 0), f49 = train_lr_factor(&r, 49);
+    double f100 = train_lr_factor(&r, 100), mid = train_lr_factor(&r, 550);
+    double end = train_lr_factor(&r, 999);
+    ok(old && fabs(f0 - 0.01) < 1e-15 && fabs(f49 - 0.5) < 1e-15 && f100 == 1 &&
+       fabs(mid - 0.5) < 1e-12 && end > 0 && end < 1e-4,
+       "schedules: warmup %g, %g at steps 0, 49; warmup_cosine 1 at its start, %g halfway, "
+       "%g at the end", f0, f49, mid, end);
+    r.sched = TRAIN_SCHED_CONSTANT;
+    ok(train_lr_factor(&r, 99) == 1 && train_lr_factor(&r, 999) == 1 &&
+       fabs(train_lr_factor(&r, 9) - 0.1) < 1e-15, "schedules: warmup then constant");
+}
+
+/* A finite training set: the same set for the same seed, a different one
+ * for another seed; the run is bit-identical on 1 and 3 threads; its
+ * training loss is the kind's reference loss on that set (one step with a
+ * negligible learning rate, so the loss measured before the update is
+ * that of the final weights); the test loss is the reference on fresh
+ * data, the same for a repeated call. */
+static void test_dataset(void)
+{
+    struct train_spec s[3];
+    for (int k = 0; k < 3; k++) {
+        s[k] = spec(&model_relu, 20, 5, 20, 7 + (k == 2));
+        s[k].data = &data_unitnorm;
+        s[k].recipe.dataset = 13;
+        s[k].recipe.batch = 13;
+    }
+    float *X0, *T0, *X1, *T1, *X2, *T2;
+    int c0 = train_dataset_draw(&s[0], &X0, &T0), c1 = train_dataset_draw(&s[1], &X1, &T1);
+    int c2 = train_dataset_draw(&s[2], &X2, &T2);
+    size_t len = sizeof(float) * 13 * 20;
+    ok(c0 == 13 && c1 == 13 && c2 == 13 && !memcmp(X0, X1, len) && memcmp(X0, X2, len) &&
+       !memcmp(X0, T0, len), "dataset: the same seed draws the same set, another seed another");
+    struct train_result a[3], b[3];
+    train_batch(s, 3, 1, NULL, a);
+    train_batch(s, 3, 3, NULL, b);
+    ok(same(&a[0], &b[0]) && same(&a[2], &b[2]) && same(&a[0], &a[1]) && !same(&a[0], &a[2]),
+       "dataset: bit-identical on 1 and 3 threads, different for another seed");
+    s[0].recipe.steps = 1;
+    s[0].recipe.lr = 1e-12;
+    struct train_result one;
+    train_batch(s, 1, 1, NULL, &one);
+    double p[20 * 5 + 20], g[20 * 5 + 20], X[13 * 20], imp[20];
+    for (int j = 0; j < 120; j++)
+        p[j] = one.p[j];
+    for (int j = 0; j < 13 * 20; j++)
+        X[j] = X0[j];
+    for (int i = 0; i < 20; i++)
+        imp[i] = imp20[i];
+    double ref = model_relu.ref(&model_relu, 20, 5, p, imp, X, NULL, 13, g);
+    double t1 = train_test_loss(&s[0], one.p), t2 = train_test_loss(&s[0], one.p);
+    ok(fabs(one.final_loss - ref) < 1e-5 * ref && t1 == t2 && t1 > 0 && isfinite(t1),
+       "dataset: training loss %.6g is the reference's %.6g on the set; test loss %.6g",
+       one.final_loss, ref, t1);
+    for (int k = 0; k < 3; k++)
+        train_result_free(&a[k]), train_result_free(&b[k]);
+    train_result_free(&one);
+    free(X0), free(T0), free(X1), free(T1), free(X2), free(T2);
+}
+
+/* Data-point dimensionality: a training set whose hidden vectors form a
+ * regular T-gon gives D_x = 2/T for every point. */
+static void test_point_dims(void)
+{
+    struct train_spec s = spec(&model_linear, 3, 2, 0, 5);
+    s.recipe.dataset = 3;
+    float *X, *T;
+    int c = train_dataset_draw(&s, &X, &T);   /* density 1: every feature present */
+    /* W maps example e to the e-th vertex of a triangle: W = R X^-1 */
+    double A[9], R[6], inv[9];
+    for (int j = 0; j < 9; j++)
+        A[j] = X[j];
+    for (int e = 0; e < 3; e++)
+        R[2 * e] = cos(2 * M_PI * e / 3), R[2 * e + 1] = sin(2 * M_PI * e / 3);
+    double det = A[0] * (A[4] * A[8] - A[5] * A[7]) - A[1] * (A[3] * A[8] - A[5] * A[6]) +
+                 A[2] * (A[3] * A[7] - A[4] * A[6]);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            inv[i * 3 + j] = (A[r0 * 3 + c0] * A[r1 * 3 + c1] - A[r0 * 3 + c1] * A[r1 * 3 + c0]) / det;
+        }
+    float W[3 * 2 + 3] = {0};
+    for (int i = 0; i < 3; i++)   /* h_e = sum_i X[e][i] W_i = R_e: W = X^-1 R */
+        for (int k = 0; k < 2; k++)
+            for (int e = 0; e < 3; e++)
+                W[i * 2 + k] += (float)(inv[i * 3 + e] * R[e * 2 + k]);
+    double *dx, *hn;
+    int c2 = train_point_dims(&s, W, &dx, &hn);
+    double worst = 0;
+    for (int e = 0; e < c2; e++)
+        worst = fmax(worst, fmax(fabs(dx[e] - 2.0 / 3), fabs(hn[e] - 1)));
+    ok(c == 3 && c2 == 3 && worst < 1e-5, "data-point dimensionality: a triangle of training "
+       "points gives D_x = 2/3 (worst %.2g)", worst);
+    free(X), free(T), free(dx), free(hn);
+}
+
 int main(void)
 {
     for (int i = 0; i < 400; i++)
@@ -200,6 +310,9 @@ int main(void)
     test_divergence();
     test_cancel_and_curve();
     test_snapshots();
+    test_schedules();
+    test_dataset();
+    test_point_dims();
     test_sampler(1, 20, 0);
     test_sampler(0.3, 20, 0);
     test_sampler(0.02, 20, 0);

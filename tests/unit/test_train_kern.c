@@ -1,7 +1,7 @@
 /* tests/unit/test_train_kern.c: the trainer's arithmetic.
  * 1. The double-precision reference gradient of every model kind matches
  *    central finite differences on every generator's data (relative error
- *    < 1e-6).
+ *    < 1e-6); unit-length examples (unitnorm) are drawn whole and scaled.
  * 2. Every kernel of the table matches the reference of every kind and
  *    generator it declares, on random shapes, densities and batch sizes:
  *    loss and gradient within 1e-4 of the largest gradient entry (float32
@@ -35,6 +35,19 @@ static double unif(void)
 static void fill_batch(const struct data_gen *dg, double *X, float *Xf, double *T, float *Tf,
                        int batch, int n, double p)
 {
+    if (dg->draw == data_unitnorm.draw) {   /* whole examples, scaled to unit length */
+        struct rng r;
+        uint64_t *thr = xmalloc(sizeof(uint64_t) * (size_t)n);
+        for (int i = 0; i < n; i++)
+            thr[i] = (uint64_t)ldexp(p, 32);
+        rng_seed(&r, ++seed);
+        for (int e = 0; e < batch; e++)
+            dg->draw(NULL, &r, n, thr, Xf + (size_t)e * n);
+        for (int j = 0; j < batch * n; j++)
+            X[j] = Xf[j], T[j] = dg->target(X[j]), Tf[j] = (float)T[j];
+        free(thr);
+        return;
+    }
     for (int j = 0; j < batch * n; j++) {
         double v = unif() < p ? dg->value(util_mix64(++seed)) : 0;
         X[j] = v, Xf[j] = (float)v;
