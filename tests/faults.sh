@@ -37,15 +37,19 @@ say $? "an unknown fault name stops tmsl-faulty (exit 2)"
 # importance is uniform, squaring it changes nothing, so `importance` is
 # left out. section5 trains at density 0.45, where the faithful model has
 # no negative bias and a bias-free one loses 0.02% more: `no-bias` is not a
-# fault there. section4 costs more than all the others together, so by
+# fault there. section8 is left without `importance`: its claims count
+# monosemantic neurons, which a steeper importance decay leaves alone, and
+# the represented count it does change differs too much between the
+# reduced and the full size for one claim to hold at both. section4 costs more than all the others together, so by
 # default it runs `no-bias` alone (the fault its 1/2 plateau let through
 # before the sparse claim was added); FAULTS_ALL=1 runs every fault on it
 # (bias-sign and sign fail its plateau claims).
 faults_for() {
     case $1 in
-    intro | section2 | section3 | section6 | section7 | section8)
+    intro | section2 | section3 | section6 | section7)
         echo "none bias-sign no-bias importance sign" ;;
     section5) echo "none bias-sign sign" ;;
+    section8) echo "none bias-sign no-bias sign" ;;
     section4)
         if [ -n "${FAULTS_ALL:-}" ]; then echo "none bias-sign no-bias sign"
         else echo "none no-bias"; fi ;;
