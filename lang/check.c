@@ -320,10 +320,7 @@ static int check_names_exist(struct front *f, const struct ast_node *e, const ch
             eval_lookup(&c, e->name, &e->span, &v);
             int unknown = c.failed_quiet && !front_find_override(f, e->name) &&
                           eval_is_axis(&f->st, e->name) < 0;
-            int found = 0;
-            for (int k = 0; k < f->st.nlets; k++)
-                found |= !strcmp(f->st.lets[k].name, e->name);
-            if (unknown && !found) {
+            if (unknown && front_let_find(&f->st, e->name) < 0) {
                 c.quiet = 0;
                 eval_lookup(&c, e->name, &e->span, &v);
                 return -1;
@@ -354,13 +351,7 @@ static void check_let(struct front *f, struct ast_node *s)
 {
     if (check_let_name(f, s) != 0)
         return;
-    int seen = 0;
-    for (int k = 0; k < f->nlet_seen; k++)
-        seen |= !strcmp(f->let_seen[k], s->name);
-    if (!seen) {
-        f->let_seen = xrealloc(f->let_seen, (size_t)(f->nlet_seen + 1) * sizeof *f->let_seen);
-        f->let_seen[f->nlet_seen++] = xstrdup(s->name);
-    }
+    front_let_see(f, s->name);
     if (check_pinned(f, s->name))
         return;
     if (check_names_exist(f, s->a, s->name) != 0)
@@ -375,12 +366,8 @@ static void check_let(struct front *f, struct ast_node *s)
         eval_expr(&c, s->a, &v);
         return;
     }
-    struct front_state *st = &f->st;
-    st->lets = xrealloc(st->lets, (size_t)(st->nlets + 1) * sizeof *st->lets);
-    st->lets[st->nlets].name = s->name;
-    st->lets[st->nlets].expr = s->a;
-    st->nlets++;
-    check_remove_axis(st, s->name);
+    front_let_add(&f->st, s->name, s->a);
+    check_remove_axis(&f->st, s->name);
 }
 
 /* ---- sweeps ---- */
@@ -399,9 +386,8 @@ static const char *check_sweep_name(struct front *f, const struct ast_node *s)
         }
         return np->name;
     }
-    for (int k = 0; k < f->st.nlets; k++)
-        if (!strcmp(f->st.lets[k].name, s->name))
-            return s->name;
+    if (front_let_find(&f->st, s->name) >= 0)
+        return s->name;
     struct front_override *o = front_find_override(f, s->name);
     if (o)
         return s->name;

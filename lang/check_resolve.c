@@ -192,8 +192,11 @@ static int check_resolve_recipe(struct eval_ctx *c, struct front_point *out,
         }
         double v;
         const struct ast_span *where;
+        /* the row's own range first: check_value finds the same row by name,
+         * dear for every parameter at every point of a big grid */
         if (check_resolve_setting(c, np->name, e, params_default(np, r), &v, &where) != 0 ||
-            check_value(c->f, np->name, v, where ? where : why) != 0)
+            (!params_range_ok(&np->range, v) &&
+             check_value(c->f, np->name, v, where ? where : why) != 0))
             return -1;
         params_set(np, r, v);
         if (!strcmp(np->name, "batch"))

@@ -62,10 +62,8 @@ int eval_is_axis(const struct front_state *st, const char *name)
 
 static const struct front_let *eval_find_let(const struct front_state *st, const char *name)
 {
-    for (int k = st->nlets - 1; k >= 0; k--)
-        if (strcmp(st->lets[k].name, name) == 0)
-            return &st->lets[k];
-    return NULL;
+    int k = front_let_find(st, name);
+    return k >= 0 ? &st->lets[k] : NULL;
 }
 
 /* Suggest among i, n, m and the let variables; a metric name is a claim's

@@ -111,6 +111,7 @@ void front_free(struct front *f)
     for (int k = 0; k < f->nlet_seen; k++)
         free(f->let_seen[k]);
     free(f->let_seen);
+    hmap_free(&f->let_seen_index);
     free(f->exe_dir);
     hmap_free(&f->exp_index);
     free(f);
@@ -121,10 +122,7 @@ int front_unused_overrides(struct front *f, int report)
     int count = 0;
     for (int k = 0; k < f->nover; k++) {
         struct front_override *o = &f->over[k];
-        int seen = 0;
-        for (int j = 0; j < f->nlet_seen; j++)
-            seen |= !strcmp(f->let_seen[j], o->name);
-        if (o->is_setting || o->used || seen)
+        if (o->is_setting || o->used || front_let_seen(f, o->name))
             continue;
         count++;
         if (!report)

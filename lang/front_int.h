@@ -47,6 +47,7 @@ struct front_state {
     const struct ast_node *sae_param[SAE_PARAMS_COUNT]; /* by sae_params_table row */
     int nlets;
     struct front_let *lets;
+    struct hmap let_index;            /* hash of a let name -> its latest index in lets */
     int naxes;
     struct front_axis *axes;
     int repeat, keep_best;
@@ -87,6 +88,7 @@ struct front {
     void (*use)(struct front *f, const struct ast_node *s);   /* front_use */
     int nlet_seen;                    /* let names seen anywhere (for -D checks) */
     char **let_seen;
+    struct hmap let_seen_index;       /* hash of a name -> its index in let_seen */
 };
 
 /* One resolved grid point: everything a run needs but its repeat index. */
@@ -135,6 +137,15 @@ int check_resolve_sae(struct front *f, const struct front_state *st, const doubl
                       const struct ast_span *why, const struct front_point *base,
                       struct front_point *out);
 
+/* Let variables by name through hash maps, so that a script of many lets
+ * checks in linear time (front_state.c). The index of the latest `let
+ * name` in st->lets, or -1; add one; whether a name was let anywhere in
+ * the session, and record it. */
+int front_let_find(const struct front_state *st, const char *name);
+void front_let_add(struct front_state *st, const char *name, const struct ast_node *expr);
+int front_let_seen(const struct front *f, const char *name);
+void front_let_see(struct front *f, const char *name);
+
 /* State copies (experiment scopes, rollback on error). */
 void front_state_copy(struct front_state *dst, const struct front_state *src);
 void front_state_free(struct front_state *st);
@@ -144,6 +155,25 @@ void front_state_free(struct front_state *st);
 void front_use(struct front *f, const struct ast_node *s);
 struct override_find;
 struct front_override *front_find_override(struct front *f, const char *name);
+
+/* A run's pieces (plan_run.c): templates and arrays are interned, each
+ * stored once with its settings text; the maps find them by value. */
+struct plan_intern {
+    struct hmap tmpls;                /* hash of a template's fields -> index */
+    struct hmap vecs;                 /* hash of an array's values -> index */
+    int cap_tmpls, cap_vecs;
+    int last_tmpl, last_vec[2];       /* found last: neighbouring points mostly repeat them */
+};
+void plan_intern_init(struct plan_intern *in);
+void plan_intern_free(struct plan_intern *in);
+/* The index of the template of point pt in p, or of the array v[n], added if new. */
+int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt);
+int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int n);
+/* The key of run r (filled but for its key): the hash of its settings text.
+ * memo (or NULL; tmpl -1 at first) keeps the hash of the text up to the
+ * density, which runs in a row often share. */
+struct plan_key_memo { int tmpl, imp; uint64_t h; };
+uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct plan_key_memo *memo);
 
 /* Plan building (plan.c). */
 struct plan_builder;

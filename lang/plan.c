@@ -2,9 +2,11 @@
  * Each output statement expands the current grid (axes x repeats) into
  * resolved runs. A run's key hashes a canonical text of every resolved
  * setting, so equal settings anywhere in a program are one run and a run's
- * seed depends on nothing but its settings. Outputs with the same grid share
- * a group; runs with the same model shape and recipe form a training batch.
- * plan_print gives the deterministic --dry-run summary. */
+ * seed depends on nothing but its settings. Runs are stored as shared
+ * pieces (plan_run.c), so that planning costs a few words per run. Outputs
+ * with the same grid share a group; runs with the same model shape and
+ * recipe form a training batch. plan_print gives the deterministic
+ * --dry-run summary. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,10 @@
 
 struct plan_builder {
     struct plan p;
-    int cap_runs, cap_groups, cap_outputs;
+    int cap_runs, cap_groups, cap_outputs, cap_spans;
     struct hmap index;    /* run key -> run index */
+    struct plan_intern in; /* templates and arrays by value */
+    struct plan_key_memo memo; /* the hash of the text the previous run began with */
     struct hmap stems;    /* hash of an output stem -> output index (stems are unique) */
     struct hmap groups;   /* hash of a group's contents -> group index */
     int last_group;       /* the group the previous output got, and the */
@@ -32,6 +36,8 @@ struct plan_builder *plan_builder_new(void)
     hmap_init(&pb->index, 512);
     hmap_init(&pb->stems, 64);
     hmap_init(&pb->groups, 64);
+    plan_intern_init(&pb->in);
+    pb->memo.tmpl = -1;
     pb->last_group = -1;
     return pb;
 }
@@ -44,6 +50,7 @@ void plan_builder_free(struct plan_builder *pb)
     hmap_free(&pb->index);
     hmap_free(&pb->stems);
     hmap_free(&pb->groups);
+    plan_intern_free(&pb->in);
     free(pb);
 }
 
@@ -67,14 +74,14 @@ int plan_builder_coord(const struct plan_builder *pb, const struct plan_group *g
 {
     for (int a = 0; a < g->naxes; a++)
         if (strcmp(g->axes[a].name, name) == 0) {
-            *x = g->coords[(size_t)p * (size_t)g->naxes + (size_t)a];
+            *x = plan_group_coord(g, p, a);
             return 0;
         }
-    const struct plan_run *r = &pb->p.runs[g->runs[(size_t)p * (size_t)g->nrepeat]];
+    const double *dens = plan_run_density(&pb->p, g->runs[(size_t)p * (size_t)g->nrepeat]);
     if (strcmp(name, "sparsity") == 0)
-        *x = 1.0 - r->density[0];
+        *x = 1.0 - dens[0];
     else if (strcmp(name, "density") == 0)
-        *x = r->density[0];
+        *x = dens[0];
     else
         return -1;
     return 0;
@@ -84,7 +91,7 @@ int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g)
 {
     int fewest = -1;
     for (int k = 0; k < g->npoints * g->nrepeat; k++) {
-        int s = pb->p.runs[g->runs[k]].spec.recipe.snapshots;
+        int s = plan_run_tmpl(&pb->p, g->runs[k])->recipe.snapshots;
         fewest = fewest < 0 || s < fewest ? s : fewest;
     }
     return fewest < 0 ? 0 : fewest;
@@ -94,97 +101,19 @@ int plan_builder_dataset(struct plan_builder *pb, const struct plan_group *g)
 {
     int fewest = -1;
     for (int k = 0; k < g->npoints * g->nrepeat; k++) {
-        int s = pb->p.runs[g->runs[k]].spec.recipe.dataset;
+        int s = plan_run_tmpl(&pb->p, g->runs[k])->recipe.dataset;
         fewest = fewest < 0 || s < fewest ? s : fewest;
     }
     return fewest < 0 ? 0 : fewest;
 }
 
-/* ---- run identity ---- */
+/* ---- runs ---- */
 
 static void plan_num(struct sbuf *b, double v)
 {
     char buf[40];
     util_fmt_double(buf, sizeof buf, v);
     sbuf_puts(b, buf);
-}
-
-static void plan_array(struct sbuf *b, const double *v, int n)
-{
-    sbuf_puts(b, "[");
-    for (int k = 0; k < n; k++) {
-        if (k)
-            sbuf_puts(b, ",");
-        plan_num(b, v[k]);
-    }
-    sbuf_puts(b, "]");
-}
-
-/* The recipe part shared by a batch: kind, shape, then every training
- * parameter in catalogue order. This text seeds the run, so it must not
- * change for settings that exist today. */
-static void plan_recipe_text(struct sbuf *b, const struct front_point *pt)
-{
-    sbuf_printf(b, "\"kind\":\"%s\",\"n\":%d,\"m\":%d", pt->kind->name, pt->n, pt->m);
-    for (int k = 0; k < PARAMS_COUNT; k++) {
-        const struct params_def *p = &params_table[k];
-        double v = params_get(p, &pt->recipe);
-        if (p->quiet_default && v == params_default(p, &pt->recipe))
-            continue;
-        sbuf_printf(b, ",\"%s\":", p->name);
-        if (p->type == PARAMS_CHOICE)
-            sbuf_printf(b, "\"%s\"", p->choices[(int)v]);
-        else if (p->type == PARAMS_INT)
-            sbuf_printf(b, "%d", (int)v);
-        else
-            plan_num(b, v);
-    }
-}
-
-/* An SAE run's own settings (sae_params_table), after the recipe. */
-static void plan_sae_text(struct sbuf *b, const struct front_point *pt)
-{
-    sbuf_puts(b, ",\"sae\":{");
-    for (int k = 0; k < SAE_PARAMS_COUNT; k++) {
-        const struct params_def *p = &sae_params_table[k];
-        double v = params_get(p, &pt->recipe);
-        sbuf_printf(b, "%s\"%s\":", k ? "," : "", p->name);
-        if (p->type == PARAMS_CHOICE)
-            sbuf_printf(b, "\"%s\"", p->choices[(int)v]);
-        else
-            plan_num(b, v);
-    }
-    sbuf_puts(b, "}");
-}
-
-/* The canonical text of a run is its settings JSON: every resolved setting.
- * An SAE run adds its own settings and the identity of its model's run
- * (base, NULL for synthetic data), so it changes when that model does. */
-static char *plan_settings_json(const struct front_point *pt, int repeat, const char *base)
-{
-    struct sbuf b;
-    sbuf_init(&b);
-    sbuf_puts(&b, "{");
-    plan_recipe_text(&b, pt);
-    /* only a non-default generator is named, so that runs of the default
-     * keep the settings (and so the seeds) they have always had */
-    if (pt->data && pt->data != data_find(pt->kind->data))
-        sbuf_printf(&b, ",\"data\":\"%s\"", pt->data->name);
-    for (int k = 0; pt->data && k < pt->data->nparams; k++)
-        if (pt->data_arg[k] != pt->data->param[k].dflt)
-            sbuf_printf(&b, ",\"%s\":%g", pt->data->param[k].name, pt->data_arg[k]);
-    sbuf_puts(&b, ",\"importance\":");
-    plan_array(&b, pt->importance, pt->n);
-    sbuf_puts(&b, ",\"density\":");
-    plan_array(&b, pt->density, pt->n);
-    /* after the batch's part (the text before importance), so that SAEs
-     * differing only in their own settings still train side by side */
-    if (pt->kind == &model_sae)
-        plan_sae_text(&b, pt);
-    if (base)
-        sbuf_printf(&b, ",\"base\":\"%s\"", base);
-    sbuf_printf(&b, ",\"repeat\":%d,\"seed\":%llu}", repeat, (unsigned long long)pt->seed);
-    return b.s;
 }
 
 static void plan_grow(void **v, int *cap, int need, size_t size)
@@ -198,57 +127,35 @@ static void plan_grow(void **v, int *cap, int need, size_t size)
     *cap = c;
 }
 
-/* Synthetic SAE data: the directions depend on their shape, the master
- * seed and the repeat, not on the SAE's own settings, so a sweep of l1 or
- * of the dictionary size reads one ground truth. */
-static uint64_t plan_truth_seed(const struct front_point *pt, int repeat)
+/* The index of span in p->spans: runs of one statement share it. */
+static int plan_span_of(struct plan_builder *pb, const struct ast_span *span)
 {
-    char buf[96];
-    snprintf(buf, sizeof buf, "truth %d %d %llu %d", pt->recipe.sae_dims,
-             pt->recipe.sae_features, (unsigned long long)pt->seed, repeat);
-    return util_mix64(util_hash64(buf, strlen(buf), UTIL_HASH_INIT));
+    struct plan *p = &pb->p;
+    if (p->nspans > 0 && !memcmp(&p->spans[p->nspans - 1], span, sizeof *span))
+        return p->nspans - 1;
+    plan_grow((void **)&p->spans, &pb->cap_spans, p->nspans + 1, sizeof *span);
+    p->spans[p->nspans] = *span;
+    return p->nspans++;
 }
 
 /* Index of the run with these settings, adding it if new. */
 static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, int repeat,
                         const struct ast_span *span, int base)
 {
-    char *json = plan_settings_json(pt, repeat, base >= 0 ? pb->p.runs[base].id : NULL);
-    uint64_t key = util_hash64(json, strlen(json), UTIL_HASH_INIT);
-    int known = hmap_get(&pb->index, key);
-    if (known >= 0) {
-        free(json);
-        return known;
-    }
     struct plan *p = &pb->p;
+    struct plan_run r = {0};
+    r.tmpl = plan_tmpl_intern(p, &pb->in, pt);
+    r.imp = plan_vec_intern(p, &pb->in, pt->importance, pt->n);
+    r.dens = plan_vec_intern(p, &pb->in, pt->density, pt->n);
+    r.repeat = repeat;
+    r.base = base;
+    r.key = plan_run_key(p, &r, &pb->memo);
+    int known = hmap_get_or_put(&pb->index, r.key, p->nruns);
+    if (known >= 0)
+        return known;
+    r.span = plan_span_of(pb, span);
     plan_grow((void **)&p->runs, &pb->cap_runs, p->nruns + 1, sizeof *p->runs);
-    struct plan_run *r = &p->runs[p->nruns];
-    memset(r, 0, sizeof *r);
-    r->importance = xmalloc((size_t)pt->n * sizeof(double));
-    r->density = xmalloc((size_t)pt->n * sizeof(double));
-    memcpy(r->importance, pt->importance, (size_t)pt->n * sizeof(double));
-    memcpy(r->density, pt->density, (size_t)pt->n * sizeof(double));
-    r->spec.kind = pt->kind;
-    r->spec.data = pt->data ? pt->data : data_find(pt->kind->data);
-    memcpy(r->spec.data_arg, pt->data_arg, sizeof r->spec.data_arg);
-    r->spec.n = pt->n;
-    r->spec.m = pt->m;
-    r->spec.recipe = pt->recipe;
-    r->spec.init_std = pt->init_std > 0 ? pt->init_std : 0;
-    r->spec.seed = util_mix64(key);
-    r->spec.importance = r->importance;
-    r->spec.density = r->density;
-    r->sparsity = 1 - pt->density[0];
-    r->repeat = repeat;
-    r->key = key;
-    uint64_t idh = util_hash64(&key, sizeof key, UTIL_HASH_INIT);
-    idh = util_hash64(PACKAGE_VERSION, strlen(PACKAGE_VERSION), idh);
-    snprintf(r->id, sizeof r->id, "%016llx", (unsigned long long)idh);
-    r->settings_json = json;
-    r->span = *span;
-    r->base = base;
-    r->spec.truth_seed = plan_truth_seed(pt, repeat);
-    hmap_put(&pb->index, key, p->nruns);
+    p->runs[p->nruns] = r;
     return p->nruns++;
 }
 
@@ -325,7 +232,6 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
             val[a] = st->axes[a].values[rest % st->axes[a].count];
             rest /= st->axes[a].count;
         }
-        memcpy(g->coords + (size_t)p * (size_t)g->naxes, val, (size_t)g->naxes * sizeof(double));
         struct front_point pt;
         if (check_resolve(f, st, val, &stmt->span, &pt) != 0) {
             plan_point_note(f, st, val, &stmt->span);
@@ -362,7 +268,6 @@ static void plan_group_free(struct plan_group *g)
         free(g->axes[a].values);
     }
     free(g->axes);
-    free(g->coords);
     free(g->runs);
     free(g->experiment);
 }
@@ -372,13 +277,14 @@ static int plan_group_same(const struct plan_group *a, const struct plan_group *
     if (strcmp(a->experiment, b->experiment) || a->naxes != b->naxes ||
         a->npoints != b->npoints || a->nrepeat != b->nrepeat || a->keep_best != b->keep_best)
         return 0;
+    /* equal axes give equal coordinates at every point, and back */
     for (int k = 0; k < a->naxes; k++)
-        if (strcmp(a->axes[k].name, b->axes[k].name))
+        if (strcmp(a->axes[k].name, b->axes[k].name) || a->axes[k].count != b->axes[k].count ||
+            memcmp(a->axes[k].values, b->axes[k].values,
+                   (size_t)a->axes[k].count * sizeof(double)))
             return 0;
-    size_t nc = (size_t)a->npoints * (size_t)a->naxes;
     size_t nr = (size_t)a->npoints * (size_t)a->nrepeat;
-    return memcmp(a->coords, b->coords, nc * sizeof(double)) == 0 &&
-           memcmp(a->runs, b->runs, nr * sizeof(int)) == 0;
+    return memcmp(a->runs, b->runs, nr * sizeof(int)) == 0;
 }
 
 /* What plan_group_same compares, hashed: equal groups hash equal. */
@@ -387,9 +293,10 @@ static uint64_t plan_group_hash(const struct plan_group *g)
     uint64_t h = util_hash64(g->experiment, strlen(g->experiment), UTIL_HASH_INIT);
     int head[4] = {g->naxes, g->npoints, g->nrepeat, g->keep_best};
     h = util_hash64(head, sizeof head, h);
-    for (int k = 0; k < g->naxes; k++)
+    for (int k = 0; k < g->naxes; k++) {
         h = util_hash64(g->axes[k].name, strlen(g->axes[k].name), h);
-    h = util_hash64(g->coords, (size_t)g->npoints * (size_t)g->naxes * sizeof(double), h);
+        h = util_hash64(g->axes[k].values, (size_t)g->axes[k].count * sizeof(double), h);
+    }
     return util_hash64(g->runs, (size_t)g->npoints * (size_t)g->nrepeat * sizeof(int), h);
 }
 
@@ -422,6 +329,23 @@ static int plan_make_group(struct front *f, const struct ast_node *stmt, const s
     return g;
 }
 
+/* Room for a grid of `more` new runs at once: growing by doubling would
+ * hold up to twice the runs, and a growing map both its old and new table.
+ * Only the first grid sizes the map: a later one may well repeat runs, and
+ * a map's slots, unlike unused room in an array, are written at once. */
+static void plan_reserve(struct plan_builder *pb, int more)
+{
+    struct plan *p = &pb->p;
+    int need = p->nruns + more;
+    if (need > pb->cap_runs) {   /* at least doubling: many small grids stay linear */
+        int cap = need > 2 * pb->cap_runs ? need : 2 * pb->cap_runs;
+        p->runs = xrealloc(p->runs, (size_t)cap * sizeof *p->runs);
+        pb->cap_runs = cap;
+    }
+    if (p->nruns == 0)
+        hmap_reserve(&pb->index, (size_t)need);
+}
+
 static int plan_build_group(struct front *f, const struct ast_node *stmt,
                             const struct ast_node *fig)
 {
@@ -448,8 +372,8 @@ static int plan_build_group(struct front *f, const struct ast_node *stmt,
     }
     g.nrepeat = st->repeat;
     g.keep_best = st->keep_best;
-    g.coords = xcalloc((size_t)g.npoints * (size_t)g.naxes + 1, sizeof(double));
     g.runs = xcalloc((size_t)g.npoints * (size_t)g.nrepeat, sizeof(int));
+    plan_reserve(f->pb, (int)total);
     if (plan_expand(f, &g, stmt, fig) != 0) {
         plan_group_free(&g);
         return -1;
@@ -561,21 +485,23 @@ void plan_drop_last_output(struct plan_builder *pb)
 
 /* ---- finishing ---- */
 
+/* Runs sharing the batch's part of their text (kind, shape, recipe, data)
+ * train together; batches stand in the order of their first run, runs in
+ * plan order inside a batch (shards and ranks split work by this order). */
 static void plan_make_batches(struct plan *p)
 {
-    uint64_t *bkey = xcalloc((size_t)p->nruns + 1, sizeof *bkey);
-    int *count = xcalloc((size_t)p->nruns + 1, sizeof *count);
+    struct hmap by_key;
+    hmap_init(&by_key, 64);
     int *of = xcalloc((size_t)p->nruns + 1, sizeof *of);
-    int nb = 0;
+    int *count = NULL, cap = 0, nb = 0;
     for (int r = 0; r < p->nruns; r++) {
-        const char *js = p->runs[r].settings_json;
-        const char *cut = strstr(js, ",\"importance\":");   /* the recipe part */
-        uint64_t k = util_hash64(js, cut ? (size_t)(cut - js) : strlen(js), UTIL_HASH_INIT);
-        int b = 0;
-        while (b < nb && bkey[b] != k)   /* few batches: a scan is enough */
-            b++;
-        if (b == nb)
-            bkey[nb++] = k;
+        uint64_t k = p->tmpls[p->runs[r].tmpl].head_hash;
+        int b = hmap_get(&by_key, k);
+        if (b < 0) {
+            plan_grow((void **)&count, &cap, nb + 1, sizeof *count);
+            count[nb] = 0;
+            hmap_put(&by_key, k, b = nb++);
+        }
         count[b]++;
         of[r] = b;
     }
@@ -587,22 +513,18 @@ static void plan_make_batches(struct plan *p)
         struct plan_batch *b = &p->batches[of[r]];
         b->runs[b->nruns++] = r;
     }
-    free(bkey);
+    hmap_free(&by_key);
     free(count);
     free(of);
 }
 
-/* SAE runs read their model's run: point at its spec (the run array no
- * longer moves) and train SAE batches after every other batch. */
+/* SAE runs read their model's run: train SAE batches after every other batch. */
 static void plan_order_bases(struct plan *p)
 {
-    for (int r = 0; r < p->nruns; r++)
-        if (p->runs[r].base >= 0)
-            p->runs[r].spec.base = &p->runs[p->runs[r].base].spec;
     int k = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int b = k; b < p->nbatches; b++) {
-            int sae = p->runs[p->batches[b].runs[0]].spec.kind == &model_sae;
+            int sae = plan_run_tmpl(p, p->batches[b].runs[0])->kind == &model_sae;
             if (sae == pass) {
                 struct plan_batch t = p->batches[b];
                 memmove(&p->batches[k + 1], &p->batches[k], (size_t)(b - k) * sizeof t);
@@ -614,12 +536,13 @@ static void plan_order_bases(struct plan *p)
 void plan_builder_finish(struct plan_builder *pb, struct plan *out)
 {
     struct plan *p = &pb->p;
+    hmap_free(&pb->index);   /* done with; the batches need room */
     plan_make_batches(p);
     plan_order_bases(p);
     uint64_t h = UTIL_HASH_INIT;
     p->model_steps = 0;
     for (int r = 0; r < p->nruns; r++) {
-        p->model_steps += p->runs[r].spec.recipe.steps;
+        p->model_steps += plan_run_tmpl(p, r)->recipe.steps;
         h = util_hash64(&p->runs[r].key, sizeof p->runs[r].key, h);
     }
     for (int g = 0; g < p->ngroups; g++)
@@ -636,12 +559,19 @@ void plan_free(struct plan *p)
 {
     if (!p)
         return;
-    for (int r = 0; r < p->nruns; r++) {
-        free(p->runs[r].importance);
-        free(p->runs[r].density);
-        free(p->runs[r].settings_json);
-    }
     free(p->runs);
+    for (int t = 0; t < p->ntmpls; t++) {
+        free(p->tmpls[t].head);
+        free(p->tmpls[t].sae);
+        free(p->tmpls[t].tail);
+    }
+    free(p->tmpls);
+    for (int v = 0; v < p->nvecs; v++) {
+        free(p->vecs[v].v);
+        free(p->vecs[v].text);
+    }
+    free(p->vecs);
+    free(p->spans);
     for (int g = 0; g < p->ngroups; g++)
         plan_group_free(&p->groups[g]);
     free(p->groups);
@@ -688,10 +618,10 @@ void plan_print(const struct plan *p, FILE *out)
     }
     fprintf(out, "runs: %d unique\n", p->nruns);
     for (int b = 0; b < p->nbatches; b++) {
-        const struct plan_run *r = &p->runs[p->batches[b].runs[0]];
+        const struct plan_tmpl *t = plan_run_tmpl(p, p->batches[b].runs[0]);
         fprintf(out, "batch %d: %s n=%d m=%d steps=%d batch=%d runs=%d\n", b + 1,
-                r->spec.kind->name, r->spec.n, r->spec.m, r->spec.recipe.steps,
-                r->spec.recipe.batch, p->batches[b].nruns);
+                t->kind->name, t->n, t->m, t->recipe.steps, t->recipe.batch,
+                p->batches[b].nruns);
     }
     fprintf(out, "model-steps: %.0f\n", p->model_steps);
 }

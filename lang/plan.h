@@ -3,27 +3,54 @@
  * and repeat, deduplicated by identity), the grids ("groups") that outputs
  * read them through, the outputs themselves (plot, table, expect) and the
  * training batches (runs sharing kind, n, m and recipe). The runtime trains
- * the batches and then produces the outputs in order. */
+ * the batches and then produces the outputs in order. A plan costs a few
+ * words per run: runs point into shared pieces, read through the accessors
+ * (plan_run.c). */
 #ifndef TMSL_PLAN_H
 #define TMSL_PLAN_H
 #include <stdint.h>
 #include "diag.h"
+#include "data.h"
 #include "train.h"
 
 struct ast_node;
 
-/* One run: a fully resolved training job. */
+/* One run: a fully resolved training job, kept compact (a plan may hold ten
+ * million). Its settings are shared pieces: a template (kind, data, shape,
+ * recipe, master seed, their settings text), an importance and a density
+ * array, the repeat index and, for an SAE, its model's run. The accessors
+ * below derive the rest on demand. */
 struct plan_run {
-    struct train_spec spec;   /* importance/density point into run-owned arrays below */
-    double *importance;       /* [n] */
-    double *density;          /* [n] */
-    double sparsity;          /* 1 - density[0], for labels */
+    uint64_t key;             /* hash of the settings text: the run's identity */
+    int tmpl;                 /* its struct plan_tmpl */
+    int imp, dens;            /* its importance and density (struct plan_vec) */
     int repeat;               /* repeat index 0..K-1 */
-    uint64_t key;             /* hash of resolved settings + repeat + master seed */
-    char id[17];              /* 16 hex digits of the identity hash (key + tmsl version) */
-    char *settings_json;      /* resolved settings as one JSON object (no W), for runs.jsonl */
-    struct ast_span span;     /* the statement that first asked for it */
     int base;                 /* an SAE run: the run of the model it reads; else -1 */
+    int span;                 /* the statement that first asked for it, in plan.spans */
+};
+
+/* What runs of one grid share: every setting but importance, density,
+ * repeat and base, with the texts of the settings JSON it contributes. */
+struct plan_tmpl {
+    const struct model_kind *kind;
+    const struct data_gen *data;      /* as written: NULL for the kind's default */
+    double data_arg[DATA_MAX_ARGS];
+    int n, m;
+    struct train_recipe recipe;
+    double init_std;                  /* as resolved; the spec takes max(0, it) */
+    uint64_t seed;                    /* the master seed */
+    char *head;                       /* "{" kind, shape, recipe, data: the batch's part */
+    char *sae;                        /* ",\"sae\":{...}" for an SAE, else "" */
+    char *tail;                       /* ",\"seed\":S}" */
+    uint64_t head_hash;               /* util_hash64 of head: the batch key */
+};
+
+/* An array of n doubles and its JSON text "[...]", stored once per value. */
+struct plan_vec {
+    int n;
+    double *v;
+    char *text;
+    size_t text_len;
 };
 
 /* One sweep axis of a group. */
@@ -34,7 +61,8 @@ struct plan_axis {
     struct ast_span span;     /* the sweep statement */
 };
 
-/* A grid of runs read by outputs: product of axes (last axis fastest) x repeats. */
+/* A grid of runs read by outputs: product of axes (last axis fastest) x
+ * repeats. A point's axis values follow from its index (plan_group_coord). */
 struct plan_group {
     char *experiment;         /* experiment name, "" at top level */
     int naxes;
@@ -42,7 +70,6 @@ struct plan_group {
     int npoints;              /* product of axis counts (1 without sweeps) */
     int nrepeat;              /* repeat K (1 by default) */
     int keep_best;            /* repeat K keep best: outputs read the lowest-loss run */
-    double *coords;           /* [npoints * naxes] axis values of each point */
     int *runs;                /* [npoints * nrepeat]: run index of (point p, repeat k) at p*nrepeat+k */
     const struct model_kind *kind;
     int n, m;
@@ -76,11 +103,41 @@ struct plan {
     int ngroups;          struct plan_group *groups;
     int noutputs;         struct plan_output *outputs;
     int nbatches;         struct plan_batch *batches;
+    int ntmpls;           struct plan_tmpl *tmpls;
+    int nvecs;            struct plan_vec *vecs;
+    int nspans;           struct ast_span *spans;
     double model_steps;   /* sum over runs of steps */
     uint64_t script_hash; /* hash of the program's resolved settings, for shard/merge checks */
 };
 
 void plan_free(struct plan *p);
+
+/* ---- a run's settings, derived from its pieces ---- */
+
+/* The training job of run r. An SAE run reading a model needs that model's
+ * spec too: it is written to *base (when not NULL) and out->base points at
+ * it; otherwise out->base is NULL. importance and density point into p. */
+void plan_run_spec(const struct plan *p, int r, struct train_spec *out, struct train_spec *base);
+/* The run's settings as one JSON object (its identity's text); malloc'd. */
+char *plan_run_settings_json(const struct plan *p, int r);
+/* The kernel that trains run r on this machine ("vx", "gemm/x5", ...,
+ * train_kernel_label); 1 when its arithmetic is not the same everywhere,
+ * and then the label is part of the run's identity. */
+int plan_run_kernel(const struct plan *p, int r, char *buf, size_t size);
+/* The identity hash (key, tmsl version and, see above, the kernel label)
+ * and its 16 hex digits (the struct lets a caller print it in place:
+ * plan_run_id(p, r).s). */
+uint64_t plan_run_idhash(const struct plan *p, int r);
+struct plan_id { char s[17]; };
+struct plan_id plan_run_id(const struct plan *p, int r);
+const struct plan_tmpl *plan_run_tmpl(const struct plan *p, int r);
+const double *plan_run_importance(const struct plan *p, int r);
+const double *plan_run_density(const struct plan *p, int r);
+/* 1 - density[0], for labels. */
+double plan_run_sparsity(const struct plan *p, int r);
+const struct ast_span *plan_run_span(const struct plan *p, int r);
+/* The value of axis a at point pt of group g (the last axis varies fastest). */
+double plan_group_coord(const struct plan_group *g, int pt, int a);
 /* Human-readable summary for --dry-run and :plan. */
 void plan_print(const struct plan *p, FILE *out);
 

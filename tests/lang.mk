@@ -13,9 +13,9 @@ tests_unit_test_eval_LDADD = $(LANG_TEST_LIBS)
 tests_fuzz_front_SOURCES = tests/fuzz_front.c
 tests_fuzz_front_LDADD = $(LANG_TEST_LIBS)
 TESTS += tests/unit/test_lexer tests/unit/test_parser tests/unit/test_plan tests/unit/test_eval \
-	tests/golden.sh tests/fuzz.sh tests/doc_examples.sh tests/doc_catalog.sh tests/abuse.sh
+	tests/golden.sh tests/fuzz.sh tests/doc_examples.sh tests/doc_catalog.sh tests/abuse.sh tests/scale.sh
 EXTRA_DIST += tests/golden tests/golden.sh tests/fuzz.sh tests/doc_examples.sh tests/doc_catalog.sh \
-	tests/abuse.sh doc/language.md
+	tests/abuse.sh tests/scale.sh doc/language.md
 # `make fuzz`: libFuzzer + ASan + UBSan on the front end for FUZZ_SECONDS (default 60)
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/libfuzzer.c tests/fuzz/tmsl.dict
 .PHONY: fuzz

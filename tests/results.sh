@@ -174,4 +174,18 @@ say $? "an override value with odd characters gets a safe directory name with a 
 "$TMSL" merge -q --no-render sh >/dev/null 2>&1
 grep -q '^# overrides: -D steps=20$' sh/norms.gp && grep -q '"override_args":"-D steps=20"' sh/manifest.json
 say $? "tmsl merge records the shards' overrides in headers and the manifest"
+
+# each run names its kernel; a forced kernel, and gemm's two arithmetics
+# (AVX blocks, BLAS), are part of the identity, portable kernels are not
+printf 'model relu n=5 m=2;\ntrain steps=2 batch=16;\ntable loss;\n' >k.tmsl
+printf 'model relu n=400 m=30;\ntrain steps=2 batch=16;\nsparsity 0.99;\ntable loss;\n' >g.tmsl
+"$TMSL" -q --no-render -o k1 k.tmsl >/dev/null 2>&1
+TMSL_ISA=base "$TMSL" -q --no-render -o k2 k.tmsl >/dev/null 2>&1
+TMSL_KERNEL=fused "$TMSL" -q --no-render -o k3 k.tmsl >/dev/null 2>&1
+TMSL_ISA=base "$TMSL" -q --no-render -o g1 g.tmsl >/dev/null 2>&1
+kid() { "$PY" -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["id"], r["kernel"])' "$1/runs.jsonl"; }
+a=$(kid k1) b=$(kid k2) c=$(kid k3) g=$(kid g1)
+[ "$a" = "$b" ] && [ "${a#* }" = vx ] && [ "${c#* }" = fused ] && [ "${a% *}" != "${c% *}" ] &&
+    [ "${g#* }" = gemm/blas ]
+say $? "runs.jsonl names the kernel; a forced kernel changes the id, the instruction set does not ($a, $b, $c, $g)"
 echo "1..$t"

@@ -37,9 +37,13 @@ static int report_failures(const struct xctx *x)
         const struct store_rec *r = exec_owns(x, i) ? store_find(x->s, p->runs[i].key) : NULL;
         if (!r || !r->failed || x->need[i])
             continue;
-        if (nfailed++ < 20)
-            diag_error(x->d, &p->runs[i].span, "run %s failed: %s; settings %s", p->runs[i].id,
-                       r->reason, p->runs[i].settings_json);
+        if (nfailed++ < 20) {
+            char *js = plan_run_settings_json(p, i);
+            diag_error(x->d, plan_run_span(p, i), "run %s failed: %s; settings %s",
+                       plan_run_id(p, i).s,
+                       r->reason, js);
+            free(js);
+        }
     }
     if (nfailed > 20)
         diag_error(x->d, NULL, "%d runs failed in all (the first 20 are shown)", nfailed);
@@ -53,9 +57,12 @@ static int report_missing(const struct xctx *x)
     for (int i = 0; i < x->p->nruns; i++) {
         if (!x->need[i])
             continue;
-        if (n++ < 20)
+        if (n++ < 20) {
+            char *js = plan_run_settings_json(x->p, i);
             diag_error(x->d, NULL, "run %s is missing from every shard's runs; settings %s",
-                       x->p->runs[i].id, x->p->runs[i].settings_json);
+                       plan_run_id(x->p, i).s, js);
+            free(js);
+        }
     }
     if (n > 20)
         diag_error(x->d, NULL, "%d runs are missing in all (the first 20 are shown)", n);

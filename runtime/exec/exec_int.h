@@ -13,7 +13,7 @@ struct xctx {
     struct diag *d;
     const struct exec_options *o;
     char *runs_dir;          /* OUTDIR/runs */
-    uint64_t *ids;           /* [nruns] identities, parsed from plan_run.id */
+    uint64_t *ids;           /* [nruns] identities (plan_run_idhash) */
     unsigned char *need;     /* [nruns] 1: owned and still to be trained */
     int keep_curve;          /* keep loss curves in memory */
     int index, count;        /* owned slice: shard or MPI rank (1-based) */

@@ -32,10 +32,11 @@ static int train_chunk(struct xctx *x, const int *idx, int count, struct progres
 {
     const struct plan *p = x->p;
     struct train_spec *specs = xcalloc((size_t)count, sizeof *specs);
+    struct train_spec *bases = xcalloc((size_t)count, sizeof *bases);
     struct train_result *res = xcalloc((size_t)count, sizeof *res);
     int *done = xmalloc(sizeof(int) * (size_t)count);
     for (int i = 0; i < count; i++) {
-        specs[i] = p->runs[idx[i]].spec;
+        plan_run_spec(p, idx[i], &specs[i], &bases[i]);
         base_weights(x, idx[i], &specs[i]);
     }
     struct train_hooks hooks = { &exec_cancel, prog ? &prog->steps_done : NULL };
@@ -66,6 +67,7 @@ static int train_chunk(struct xctx *x, const int *idx, int count, struct progres
         __atomic_add_fetch(&prog->runs_done, ndone, __ATOMIC_RELAXED);
     }
     free(specs);
+    free(bases);
     free(res);
     free(done);
     return cancelled ? -1 : failed;
@@ -133,7 +135,8 @@ static int train_locked_batch(struct xctx *x, const struct plan_batch *b, int wa
     exec_refresh_cache(x);
     int k = batch_need(x, b, idx);
     if (pp && k < before)   /* another process trained them: no longer ours to count */
-        progress_drop(pp, before - k, (double)(before - k) * x->p->runs[idx[0]].spec.recipe.steps);
+        progress_drop(pp, before - k, (double)(before - k) *
+                      plan_run_tmpl(x->p, idx[0])->recipe.steps);
     int f = train_batch_runs(x, idx, k, chunk, pp);
     exec_unlock_batch(fd);
     return f;
@@ -149,7 +152,7 @@ int exec_train_missing(struct xctx *x)
     for (int i = 0; i < p->nruns; i++)
         if (x->need[i]) {
             total++;
-            total_steps += p->runs[i].spec.recipe.steps;
+            total_steps += plan_run_tmpl(p, i)->recipe.steps;
         }
     struct progress prog, *pp = NULL;
     if (total > 0 && !x->o->quiet) {

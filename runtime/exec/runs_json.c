@@ -79,15 +79,6 @@ static void json_snapshots(FILE *fp, const struct train_result *r)
     fputc(']', fp);
 }
 
-/* The master seed is the last field of the settings text (plan.c writes
- * it there because it is part of the run's identity). */
-static unsigned long long master_seed(const struct plan_run *run)
-{
-    const char *s = strstr(run->settings_json, ",\"seed\":");
-    for (const char *t = s; t; t = strstr(t + 1, ",\"seed\":"))
-        s = t;
-    return s ? strtoull(s + 8, NULL, 10) : 0;
-}
 
 static void json_coords(FILE *fp, const struct plan_group *g, int point)
 {
@@ -96,7 +87,7 @@ static void json_coords(FILE *fp, const struct plan_group *g, int point)
         fputs(a ? "," : "", fp);
         exec_json_string(fp, g->axes[a].name);
         fputc(':', fp);
-        exec_json_number(fp, g->coords[point * g->naxes + a]);
+        exec_json_number(fp, plan_group_coord(g, point, a));
     }
     fputc('}', fp);
 }
@@ -196,13 +187,20 @@ static void json_where(FILE *fp, const struct xctx *x, const struct where *w, in
 
 /* Every per-point metric of the catalogue that is a value of one run, but
  * those that sample inputs of their own (dear for a million records). The
- * run is read through a plan view of that run alone. */
+ * run is read through a plan view of that run alone (and, for an SAE, its
+ * model's run, whose weights are not at hand here). */
 static void json_metrics(FILE *fp, const struct plan *p, int i, const struct train_result *r)
 {
     struct plan one = *p;
-    one.runs = &p->runs[i];
+    struct plan_run two[2] = { p->runs[i], p->runs[i] };
+    struct train_result res[2] = { *r };
+    if (two[0].base >= 0) {
+        two[1] = p->runs[two[0].base];
+        two[0].base = 1;
+    }
+    one.runs = two;
     one.nruns = 1;
-    const struct fig_env e = { .plan = &one, .results = r };
+    const struct fig_env e = { .plan = &one, .results = res };
     int first = 1;
     fputs(",\"metrics\":{", fp);
     for (const struct names_metric *m = names_metrics; m->name; m++) {
@@ -251,10 +249,16 @@ static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int 
                      const struct train_result *r, int has_curve)
 {
     const struct plan_run *run = &x->p->runs[i];
-    fprintf(fp, "{\"schema\":%d,\"id\":\"%s\"", EXEC_RUNS_SCHEMA, run->id);
+    char *settings = plan_run_settings_json(x->p, i);
+    fprintf(fp, "{\"schema\":%d,\"id\":\"%s\"", EXEC_RUNS_SCHEMA, plan_run_id(x->p, i).s);
     json_where(fp, x, w, i);
     fprintf(fp, ",\"repeat\":%d,\"run_seed\":\"%llu\",\"master_seed\":\"%llu\",\"settings\":%s",
-            run->repeat, (unsigned long long)run->spec.seed, master_seed(run), run->settings_json);
+            run->repeat, (unsigned long long)util_mix64(run->key),
+            (unsigned long long)plan_run_tmpl(x->p, i)->seed, settings);
+    free(settings);
+    char kernel[32];
+    plan_run_kernel(x->p, i, kernel, sizeof kernel);
+    fprintf(fp, ",\"kernel\":\"%s\"", kernel);
     fprintf(fp, ",\"failed\":%s,\"failure\":", r->failed ? "true" : "false");
     if (r->failed) {
         fprintf(fp, "{\"step\":%d,\"reason\":", r->fail_step);

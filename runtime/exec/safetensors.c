@@ -137,7 +137,7 @@ static void st_meta(struct st_file *f, struct sbuf *b)
     sbuf_init(&v);
     sbuf_puts(&v, "[");
     for (int c = 0; c < g->npoints * g->nrepeat; c++)
-        sbuf_printf(&v, "%s\"%s\"", c ? "," : "", f->x->p->runs[g->runs[c]].id);
+        sbuf_printf(&v, "%s\"%s\"", c ? "," : "", plan_run_id(f->x->p, g->runs[c]).s);
     sbuf_puts(&v, "]");
     sbuf_puts(b, ",\"run_ids\":");
     sb_json_string(b, v.s);

@@ -51,8 +51,7 @@ void exec_xctx_init(struct xctx *x, struct exec_store *s, const struct plan *p, 
     x->ids = xcalloc(n, sizeof *x->ids);
     x->need = xcalloc(n, 1);
     for (int i = 0; i < p->nruns; i++) {
-        if (cache_parse_id(p->runs[i].id, &x->ids[i]) != 0)
-            x->ids[i] = p->runs[i].key;   /* never happens with a well-formed plan */
+        x->ids[i] = plan_run_idhash(p, i);
         if (!exec_owns(x, i))
             continue;
         x->nowned++;

@@ -39,14 +39,14 @@ static int expect_coord(struct expect_ctx *c, const char *name, int p, double *x
     const struct plan_group *g = c->g;
     for (int a = 0; a < g->naxes; a++)
         if (strcmp(g->axes[a].name, name) == 0) {
-            *x = g->coords[p * g->naxes + a];
+            *x = plan_group_coord(g, p, a);
             return 0;
         }
-    const struct plan_run *r = &c->e->plan->runs[g->runs[p * g->nrepeat]];
+    const double *dens = plan_run_density(c->e->plan, g->runs[p * g->nrepeat]);
     if (strcmp(name, "sparsity") == 0)
-        *x = 1.0 - r->density[0];
+        *x = 1.0 - dens[0];
     else if (strcmp(name, "density") == 0)
-        *x = r->density[0];
+        *x = dens[0];
     else
         return -1;
     return 0;

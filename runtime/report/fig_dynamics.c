@@ -41,7 +41,7 @@ static void dynamics_panel(struct fig_env *e, const struct plan_group *g, int p,
         gp_empty_panel(gp, lab, "no snapshots to draw");
     } else {
         fprintf(dat, "# block %d: point %d (%s), run %s\n# step  loss  D_0 .. D_%d\n", *block,
-                p, lab, e->plan->runs[runs[0]].id, g->n - 1);
+                p, lab, plan_run_id(e->plan, runs[0]).s, g->n - 1);
         dynamics_block(dat, r);
         fputs("set title \"", gp);
         gp_puts_quoted(gp, lab);

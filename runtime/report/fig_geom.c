@@ -116,12 +116,12 @@ int fig_emit_graph(struct fig_env *e, const struct plan_output *o)
 static double geom_x(const struct fig_env *e, const struct plan_group *g, int p, const char **name)
 {
     if (g->naxes == 0) {
-        const struct plan_run *r = &e->plan->runs[g->runs[p * g->nrepeat]];
+        const double *dens = plan_run_density(e->plan, g->runs[p * g->nrepeat]);
         *name = "1/(1-S)";
-        return r->spec.density[0] > 0 ? 1.0 / r->spec.density[0] : NAN;
+        return dens[0] > 0 ? 1.0 / dens[0] : NAN;
     }
     *name = g->axes[0].name;
-    return g->coords[p * g->naxes];
+    return plan_group_coord(g, p, 0);
 }
 
 static void geom_xlabel(FILE *gp, const char *name)

@@ -17,8 +17,8 @@
 static double memo_x(const struct fig_env *e, const struct plan_group *g, int p)
 {
     if (g->naxes > 0)
-        return g->coords[(size_t)p * (size_t)g->naxes];
-    return e->plan->runs[g->runs[(size_t)p * (size_t)g->nrepeat]].spec.recipe.dataset;
+        return plan_group_coord(g, p, 0);
+    return plan_run_tmpl(e->plan, g->runs[(size_t)p * (size_t)g->nrepeat])->recipe.dataset;
 }
 
 static const char *memo_xname(const struct plan_group *g)
@@ -44,7 +44,7 @@ static void memo_rows(struct fig_env *e, const struct plan_group *g, FILE *dat)
             gp_num(dat, v);
         }
         fputc(' ', dat);
-        int T = e->plan->runs[g->runs[(size_t)p * (size_t)g->nrepeat]].spec.recipe.dataset;
+        int T = plan_run_tmpl(e->plan, g->runs[(size_t)p * (size_t)g->nrepeat])->recipe.dataset;
         gp_num(dat, T > 0 ? fmin(1.0, (double)g->m / T) : NAN);
         fputc('\n', dat);
     }
@@ -105,10 +105,11 @@ static int memo_run(const struct fig_env *e, const struct plan_group *g, int p)
 static double memo_vectors(const struct fig_env *e, int run, FILE *dat)
 {
     const struct train_result *r = &e->results[run];
-    const struct train_spec *sp = &e->plan->runs[run].spec;
+    struct train_spec sp;
+    plan_run_spec(e->plan, run, &sp, NULL);
     double *H, lim = 0;
-    int count = train_point_hidden(sp, r->p, &H);
-    fprintf(dat, "# run %s: training point  h_x[0]  h_x[1]\n", e->plan->runs[run].id);
+    int count = train_point_hidden(&sp, r->p, &H);
+    fprintf(dat, "# run %s: training point  h_x[0]  h_x[1]\n", plan_run_id(e->plan, run).s);
     for (int a = 0; a < count; a++) {
         fprintf(dat, "%d ", a);
         gp_num(dat, H[2 * a]);

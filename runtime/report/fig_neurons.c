@@ -69,7 +69,7 @@ static void neuron_panel(struct fig_env *e, const struct plan_group *g, int p, F
     } else {
         const struct train_result *r = &e->results[runs[0]];
         fprintf(dat, "# block %d: point %d (%s), run %s\n# position  bottom  top  feature  "
-                "neuron\n", *block, p, lab, e->plan->runs[runs[0]].id);
+                "neuron\n", *block, p, lab, plan_run_id(e->plan, runs[0]).s);
         double top = neuron_block(dat, r, &nr);
         fputs("\n\n", dat);
         fprintf(gp, "set title \"");

@@ -78,7 +78,8 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         if (run < 0)
             continue;
         for (int i = 0; i < g->n; i++) {
-            double nv = wnorm(train_dirs(&e->results[run]) + i * g->m, g->m), imp = e->plan->runs[run].importance[i];
+            double nv = wnorm(train_dirs(&e->results[run]) + i * g->m, g->m);
+            double imp = plan_run_importance(e->plan, run)[i];
             lim = fmax(lim, 1.15 * nv);
             imin = fmin(imin, imp);
             imax = fmax(imax, imp);
@@ -98,7 +99,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         if (run < 0)
             continue;
         fprintf(dat, "# block %d: point %d (%s), run %s\n# feature  W_i[0]  W_i[1]  importance  norm\n",
-                block, p, lab, e->plan->runs[run].id);
+                block, p, lab, plan_run_id(e->plan, run).s);
         for (int i = 0; i < g->n; i++) {
             const float *w = train_dirs(&e->results[run]) + i * g->m;
             fprintf(dat, "%d ", i);
@@ -106,7 +107,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
             fputc(' ', dat);
             gp_num(dat, g->m > 1 ? w[1] : 0.0);
             fputc(' ', dat);
-            gp_num(dat, e->plan->runs[run].importance[i]);
+            gp_num(dat, plan_run_importance(e->plan, run)[i]);
             fputc(' ', dat);
             gp_num(dat, wnorm(w, g->m));
             fputc('\n', dat);
@@ -148,7 +149,7 @@ static void wtw(struct fig_env *e, const struct plan_group *g, struct gp_files *
         const struct train_result *r = &e->results[run];
         const float *W = train_dirs(r), *bias = train_tensor(r, "b", NULL, NULL);
         fprintf(dat, "# block %d: point %d (%s), run %s: W_i . W_j, row i, column j\n",
-                block, p, lab, e->plan->runs[run].id);
+                block, p, lab, plan_run_id(e->plan, run).s);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -206,7 +207,7 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
             continue;
         }
         fprintf(dat, "# block %d: point %d (%s), run %s\n# feature  norm  superposition  "
-                "colour (superposition if norm >= 0.5, else 0)\n", block, p, lab, e->plan->runs[run].id);
+                "colour (superposition if norm >= 0.5, else 0)\n", block, p, lab, plan_run_id(e->plan, run).s);
         for (int i = 0; i < n; i++) {
             fprintf(dat, "%d ", i);
             gp_num(dat, mt.norm[i]);

@@ -38,7 +38,7 @@ int fig_emit_recovery(struct fig_env *e, const struct plan_output *o)
     double lo = INFINITY, hi = -INFINITY;
     fputs("# x mmcs matched_cos recovered dead_share\n", f.dat.fp);
     for (int p = 0; p < g->npoints; p++) {
-        double x = g->naxes ? g->coords[p * g->naxes] : p;
+        double x = g->naxes ? plan_group_coord(g, p, 0) : p;
         lo = fmin(lo, x), hi = fmax(hi, x);
         gp_num(f.dat.fp, x);
         for (int c = 0; c < 4; c++) {
@@ -87,10 +87,12 @@ int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o)
         struct sae_source src;
         const struct plan_run *pr = NULL;
         if (fig_point_kept(e, g, p, runs) > 0) {
+            struct train_spec sp, base;
             pr = &e->plan->runs[runs[0]];
+            plan_run_spec(e->plan, runs[0], &sp, &base);
             const float *bp = pr->base >= 0 && fig_run_usable(e, pr->base)
                                   ? e->results[pr->base].p : NULL;
-            if (sae_source_init(&src, &pr->spec, bp) != 0 || src.d != 2)
+            if (sae_source_init(&src, &sp, bp) != 0 || src.d != 2)
                 pr = NULL;
         }
         if (!pr) {

@@ -11,8 +11,8 @@
 /* 1/(1-S) of point p, from its first run. */
 static double inv_density(const struct fig_env *e, const struct plan_group *g, int p)
 {
-    const struct plan_run *r = &e->plan->runs[g->runs[p * g->nrepeat]];
-    return r->density[0] > 0 ? 1.0 / r->density[0] : NAN;
+    const double *dens = plan_run_density(e->plan, g->runs[p * g->nrepeat]);
+    return dens[0] > 0 ? 1.0 / dens[0] : NAN;
 }
 
 /* The x of point p for dimensionality: 1/(1-S) for sparsity sweeps (and
@@ -24,7 +24,7 @@ static double sweep_x(const struct fig_env *e, const struct plan_group *g, int p
         return inv_density(e, g, p);
     }
     *name = g->axes[0].name;
-    return g->coords[p * g->naxes];
+    return plan_group_coord(g, p, 0);
 }
 
 /* x range (and log scale when the values span a decade) for xs[0..n). */
@@ -66,7 +66,7 @@ static void dim_scatter(struct fig_env *e, const struct plan_group *g, FILE *dat
             struct train_metrics mt;
             if (train_metrics_of(&e->results[runs[j]], &mt) != 0)
                 continue;
-            fprintf(dat, "# point %d run %s\n", p, e->plan->runs[runs[j]].id);
+            fprintf(dat, "# point %d run %s\n", p, plan_run_id(e->plan, runs[j]).s);
             for (int i = 0; i < g->n; i++) {
                 double x = xs[p] * exp(jitter_log * (golden_frac(i + j * g->n) - 0.5));
                 gp_num(dat, x);
@@ -158,7 +158,7 @@ static void loss(struct fig_env *e, const struct plan_group *g, struct gp_files 
         for (int j = 0; j < k; j++) {
             const struct train_result *r = &e->results[runs[j]];
             fprintf(dat, "# block %d: point %d (%s), run %s: step loss\n", block, p, lab,
-                    e->plan->runs[runs[j]].id);
+                    plan_run_id(e->plan, runs[j]).s);
             for (int s = 0; s < r->ncurve; s++) {
                 fprintf(dat, "%d ", r->curve_step[s]);
                 gp_num(dat, r->curve_loss[s] > 0 ? r->curve_loss[s] : NAN);

@@ -137,7 +137,7 @@ static void header(FILE *fp, struct fig_env *e, const struct plan_output *o, con
     fprintf(fp, "# runs (%d):", total);
     for (int i = 0; i < total; i++)
         fprintf(fp, "%s %s", i % 8 == 0 && i ? "\n#  " : "",
-                e->plan->runs[i < own ? g->runs[i] : v->runs[i - own]].id);
+                plan_run_id(e->plan, i < own ? g->runs[i] : v->runs[i - own]).s);
     fprintf(fp, "\n# re-render: gnuplot %s.gp   (other formats: gnuplot -e \"term='svg'; "
             "out='%s.svg'\" %s.gp)\n", o->stem, o->stem, o->stem);
 }

@@ -62,9 +62,9 @@ int fig_phase_cells(const struct fig_env *e, const struct plan_group *g, struct 
     int *runs = xmalloc(sizeof(int) * (size_t)g->nrepeat);
     for (int p = 0; p < g->npoints; p++) {
         struct fig_cell *c = &cells[p];
-        const struct plan_run *pr = &e->plan->runs[g->runs[p * g->nrepeat]];
-        c->r = pr->importance[0] != 0 ? pr->importance[g->n - 1] / pr->importance[0] : NAN;
-        c->p = pr->density[g->n - 1];
+        const double *imp = plan_run_importance(e->plan, g->runs[p * g->nrepeat]);
+        c->r = imp[0] != 0 ? imp[g->n - 1] / imp[0] : NAN;
+        c->p = plan_run_density(e->plan, g->runs[p * g->nrepeat])[g->n - 1];
         c->theory = theory_class_of(th, g->n, c->p, c->r);
         int k = fig_point_runs(e, g, p, runs, NULL);
         int use = g->keep_best ? (k > 0) : (k > 1 ? k - 1 : k);   /* drop the worst */

@@ -63,11 +63,11 @@ char *fig_point_label(const struct fig_env *e, const struct plan_group *g, int p
     sbuf_init(&b);
     sbuf_puts(&b, "");
     for (int a = 0; a < g->naxes; a++) {
-        fmt_num(num, sizeof num, g->coords[p * g->naxes + a], digits);
+        fmt_num(num, sizeof num, plan_group_coord(g, p, a), digits);
         sbuf_printf(&b, "%s%s%s%s", a ? ", " : "", g->axes[a].name, sep, num);
     }
     if (g->naxes == 0) {
-        fmt_num(num, sizeof num, e->plan->runs[g->runs[p * g->nrepeat]].sparsity, digits);
+        fmt_num(num, sizeof num, plan_run_sparsity(e->plan, g->runs[p * g->nrepeat]), digits);
         sbuf_printf(&b, "sparsity%s%s", sep, num);
     }
     return b.s;
@@ -90,12 +90,13 @@ void fig_report_bad(struct fig_env *e, const struct plan_output *o)
             continue;
         const struct train_result *r = &e->results[run];
         char *lab = fig_point_label(e, g, i / g->nrepeat, "=");
+        struct plan_id id = plan_run_id(e->plan, run);
         if (r->p == NULL)
             diag_report(e->diag, DIAG_WARNING, &o->span, "run %s at %s was not trained; left out",
-                        e->plan->runs[run].id, lab);
+                        id.s, lab);
         else
             diag_report(e->diag, DIAG_WARNING, &o->span, "run %s at %s diverged (%s); left out",
-                        e->plan->runs[run].id, lab, r->fail_reason[0] ? r->fail_reason : "failed");
+                        id.s, lab, r->fail_reason[0] ? r->fail_reason : "failed");
         free(lab);
     }
 }

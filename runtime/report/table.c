@@ -107,8 +107,8 @@ static int build(struct fig_env *e, const struct plan_output *o, struct tcol *co
     for (int p = 0; p < g->npoints; p++) {
         char **row = cells + (size_t)(p + 1) * width;
         for (int a = 0; a < naxes; a++)
-            row[a] = fmt_cell(g->naxes ? g->coords[p * g->naxes + a]
-                                       : e->plan->runs[g->runs[p * g->nrepeat]].sparsity);
+            row[a] = fmt_cell(g->naxes ? plan_group_coord(g, p, a)
+                                       : plan_run_sparsity(e->plan, g->runs[p * g->nrepeat]));
         for (int c = 0; c < ncol; c++) {
             double v = NAN;
             if (fig_point_value(e, o->group, p, cols[c].metric, cols[c].idx, &v) != 0)

@@ -110,7 +110,9 @@ static int v_sae_eval(const struct values_run *v, struct sae_eval *ev)
     const struct plan_run *pr = &v->e->plan->runs[v->run];
     const float *base_p = pr->base >= 0 && fig_run_usable(v->e, pr->base)
                               ? v->e->results[pr->base].p : NULL;
-    return sae_evaluate(&pr->spec, v->r->p, base_p, ev);
+    struct train_spec sp, base;
+    plan_run_spec(v->e->plan, v->run, &sp, &base);
+    return sae_evaluate(&sp, v->r->p, base_p, ev);
 }
 
 #define V_SAE(fn, expr)                                                   \
@@ -245,7 +247,10 @@ int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double
     struct train_metrics mt = { .n = r->n, .m = r->m };
     if (values_table[metric].needs_dirs && train_metrics_of(r, &mt) != 0)
         return -1;
-    struct values_run v = { r, &mt, idx, e->plan ? &e->plan->runs[run].spec : NULL, e, run };
+    struct train_spec sp;
+    if (e->plan)
+        plan_run_spec(e->plan, run, &sp, NULL);
+    struct values_run v = { r, &mt, idx, e->plan ? &sp : NULL, e, run };
     *out = values_table[metric].of(&v);
     if (values_table[metric].needs_dirs)
         train_metrics_free(&mt);

@@ -21,6 +21,9 @@
 #define MAXR 64
 static struct plan plan;
 static struct plan_run runs[MAXR];
+static struct plan_tmpl tmpls[MAXR];
+static struct plan_vec vecs[2 * MAXR];
+static struct ast_span span0;
 static struct train_result res[MAXR];
 
 /* The made-up runs' tensors, writable (train_tensor gives const views). */
@@ -28,7 +31,6 @@ static float *res_W(int k) { return (float *)train_tensor(&res[k], "W", NULL, NU
 static float *res_b(int k) { return (float *)train_tensor(&res[k], "b", NULL, NULL); }
 static struct plan_group groups[4];
 static struct plan_axis axes[8];
-static double coords[4][64];
 static int grun[4][64];
 static struct diag *dg;
 static char *errtext;
@@ -38,15 +40,18 @@ static FILE *errfp;
 static int new_run(int n, int m, double dens, const double *imp)
 {
     int k = plan.nruns++;
-    struct plan_run *r = &runs[k];
-    r->importance = xcalloc((size_t)n, sizeof(double));
-    r->density = xcalloc((size_t)n, sizeof(double));
+    /* each made-up run has pieces of its own: a template, two arrays */
+    runs[k] = (struct plan_run){ .key = 0xabc000u + (unsigned)k, .tmpl = k, .imp = 2 * k,
+                                 .dens = 2 * k + 1, .base = -1 };
+    tmpls[k] = (struct plan_tmpl){ .kind = &model_relu, .data = NULL, .n = n, .m = m,
+                                   .head = "{", .sae = "", .tail = "}" };
+    double *iv = xcalloc((size_t)n, sizeof(double)), *dv = xcalloc((size_t)n, sizeof(double));
     for (int i = 0; i < n; i++) {
-        r->importance[i] = imp ? imp[i] : pow(0.9, i);
-        r->density[i] = dens;
+        iv[i] = imp ? imp[i] : pow(0.9, i);
+        dv[i] = dens;
     }
-    r->sparsity = 1 - dens;
-    snprintf(r->id, sizeof r->id, "%016x", 0xabc000 + k);
+    vecs[2 * k] = (struct plan_vec){ .n = n, .v = iv, .text = "[]", .text_len = 2 };
+    vecs[2 * k + 1] = (struct plan_vec){ .n = n, .v = dv, .text = "[]", .text_len = 2 };
     res[k].n = n;
     res[k].m = m;
     res[k].kind = &model_relu;
@@ -70,9 +75,8 @@ static void group_intro(void)
     static const double sp[3] = { 0, 0.8, 0.9 };
     axes[0] = (struct plan_axis){ .name = "sparsity", .count = 3, .values = (double *)sp };
     *g = (struct plan_group){ .experiment = "", .naxes = 1, .axes = &axes[0], .npoints = 3, .nrepeat = 1,
-                              .coords = coords[0], .runs = grun[0], .kind = &model_relu, .n = 5, .m = 2 };
+                              .runs = grun[0], .kind = &model_relu, .n = 5, .m = 2 };
     for (int p = 0; p < 3; p++) {
-        coords[0][p] = sp[p];
         int k = grun[0][p] = new_run(5, 2, 1 - sp[p], NULL);
         float *W = res_W(k), *b = res_b(k);
         if (p == 0) {
@@ -96,7 +100,7 @@ static void group_linear(void)
 {
     struct plan_group *g = &groups[1];
     *g = (struct plan_group){ .experiment = "linear", .naxes = 0, .npoints = 1, .nrepeat = 3, .keep_best = 1,
-                              .coords = coords[1], .runs = grun[1], .kind = &model_linear, .n = 20, .m = 5 };
+                              .runs = grun[1], .kind = &model_linear, .n = 20, .m = 5 };
     double imp[20];
     for (int i = 0; i < 20; i++)
         imp[i] = pow(0.7, i);
@@ -125,11 +129,9 @@ static void group_phase(void)
     axes[1] = (struct plan_axis){ .name = "r", .count = 2, .values = (double *)rv };
     axes[2] = (struct plan_axis){ .name = "density", .count = 2, .values = (double *)dv };
     *g = (struct plan_group){ .experiment = "", .naxes = 2, .axes = &axes[1], .npoints = 4, .nrepeat = 3,
-                              .coords = coords[2], .runs = grun[2], .kind = &model_relu, .n = 2, .m = 1 };
+                              .runs = grun[2], .kind = &model_relu, .n = 2, .m = 1 };
     for (int p = 0; p < 4; p++) {
         double r = rv[p / 2], d = dv[p % 2], imp[2] = { 1, r };
-        coords[2][2 * p] = r;
-        coords[2][2 * p + 1] = d;
         /* theory: (0.2,0.9) ignored, (0.2,0.05) superposed, (5,0.9) dedicated,
          * (5,0.05) superposed; the runs agree except at (5,0.05), dedicated */
         for (int j = 0; j < 3; j++) {
@@ -158,6 +160,12 @@ static void setup(void)
     plan.ngroups = 3;
     plan.groups = groups;
     plan.runs = runs;
+    plan.tmpls = tmpls;
+    plan.ntmpls = plan.nruns;
+    plan.vecs = vecs;
+    plan.nvecs = 2 * plan.nruns;
+    plan.spans = &span0;
+    plan.nspans = 1;
     errfp = open_memstream(&errtext, &errlen);
     dg = diag_new(errfp);
 }

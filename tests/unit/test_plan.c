@@ -4,6 +4,7 @@
  * grid point, and seeds: different per repeat, the same on every call. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "front.h"
 #include "../tap.h"
@@ -20,6 +21,13 @@ static int load(const char *text, struct plan *p, const struct front_options *o)
 
 static const struct plan_group *g0(const struct plan *p) { return &p->groups[0]; }
 
+static uint64_t run_seed(const struct plan *p, int r)
+{
+    struct train_spec sp;
+    plan_run_spec(p, r, &sp, NULL);
+    return sp.seed;
+}
+
 static void test_plan_log_sweep(void)
 {
     struct plan p;
@@ -35,7 +43,7 @@ static void test_plan_log_sweep(void)
     is_int(p.nruns, 40, "40 runs");
     is_int(p.nbatches, 1, "one batch");
     near(p.model_steps, 400000, 0, "model-steps = 40 x 10000");
-    near(p.runs[p.groups[0].runs[39]].density[3], 0.001, 1e-12, "last run's density is 0.001");
+    near(plan_run_density(&p, p.groups[0].runs[39])[3], 0.001, 1e-12, "last run's density is 0.001");
     plan_free(&p);
 }
 
@@ -44,10 +52,13 @@ static void test_plan_grid_order(void)
     struct plan p;
     load("model linear n=3 m=2; sweep lr 1..3 lin 3; sweep n [3, 4]; plot loss;", &p, NULL);
     is_int(g0(&p)->npoints, 6, "grid of 3 x 2 points");
-    ok(g0(&p)->coords[0] == 1 && g0(&p)->coords[1] == 3 && g0(&p)->coords[2] == 1 &&
-           g0(&p)->coords[3] == 4 && g0(&p)->coords[4] == 2, "later sweeps vary fastest");
-    is_int(p.runs[g0(&p)->runs[1]].spec.n, 4, "swept n reaches the run");
-    near(p.runs[g0(&p)->runs[5]].spec.recipe.lr, 3, 0, "swept lr reaches the run");
+    const struct plan_group *g = g0(&p);
+    ok(plan_group_coord(g, 0, 0) == 1 && plan_group_coord(g, 0, 1) == 3 &&
+           plan_group_coord(g, 1, 0) == 1 && plan_group_coord(g, 1, 1) == 4 &&
+           plan_group_coord(g, 2, 0) == 2 && plan_group_coord(g, 5, 0) == 3 &&
+           plan_group_coord(g, 5, 1) == 4, "later sweeps vary fastest");
+    is_int(plan_run_tmpl(&p, g0(&p)->runs[1])->n, 4, "swept n reaches the run");
+    near(plan_run_tmpl(&p, g0(&p)->runs[5])->recipe.lr, 3, 0, "swept lr reaches the run");
     is_int(p.nbatches, 6, "one batch per (n, lr)");
     plan_free(&p);
 }
@@ -58,14 +69,14 @@ static void test_plan_repeat_seeds(void)
     load("model relu n=2 m=1; repeat 3; plot wtw; table; expect loss < 1;", &p, NULL);
     is_int(p.nruns, 3, "repeat 3: 3 runs shared by three outputs");
     is_int(p.ngroups, 1, "identical snapshots share one group");
-    ok(p.runs[0].spec.seed != p.runs[1].spec.seed && p.runs[1].spec.seed != p.runs[2].spec.seed,
+    ok(run_seed(&p, 0) != run_seed(&p, 1) && run_seed(&p, 1) != run_seed(&p, 2),
        "seeds differ across repeats");
-    uint64_t s0 = p.runs[0].spec.seed;
+    uint64_t s0 = run_seed(&p, 0);
     char id0[17];
-    memcpy(id0, p.runs[0].id, 17);
+    memcpy(id0, plan_run_id(&p, 0).s, 17);
     plan_free(&p);
     load("model relu n=2 m=1; repeat 3; plot wtw; table; expect loss < 1;", &p, NULL);
-    ok(p.runs[0].spec.seed == s0 && !strcmp(p.runs[0].id, id0), "seeds and ids stable across calls");
+    ok(run_seed(&p, 0) == s0 && !strcmp(plan_run_id(&p, 0).s, id0), "seeds and ids stable across calls");
     plan_free(&p);
 }
 
@@ -87,8 +98,8 @@ static void test_plan_overrides(void)
     load("model relu n=2 m=1; let r = 1; importance [1, r]; train steps=5000; sweep steps [1, 2];"
          " plot wtw;", &p, &o);
     is_int(p.nruns, 1, "overridden names ignore statements and sweeps");
-    is_int(p.runs[0].spec.recipe.steps, 100, "-D steps=100 wins");
-    near(p.runs[0].importance[1], 2, 0, "-D r=2 pins the let variable");
+    is_int(plan_run_tmpl(&p, 0)->recipe.steps, 100, "-D steps=100 wins");
+    near(plan_run_importance(&p, 0)[1], 2, 0, "-D r=2 pins the let variable");
     plan_free(&p);
 }
 
@@ -99,7 +110,7 @@ static void test_plan_experiments(void)
     is_int(p.noutputs, 3, "three outputs");
     ok(!strcmp(p.outputs[0].stem, "a-wtw") && !strcmp(p.outputs[1].stem, "wtw") &&
            !strcmp(p.outputs[2].stem, "wtw-2"), "stems: prefix and repeat suffix");
-    is_int(p.runs[p.groups[p.outputs[1].group].runs[0]].spec.n, 2,
+    is_int(plan_run_tmpl(&p, p.groups[p.outputs[1].group].runs[0])->n, 2,
            "settings made in an experiment end with it");
     plan_free(&p);
 }
@@ -109,9 +120,9 @@ static void test_plan_swept_let(void)
     struct plan p;
     load("model relu n=2 m=1; let r = 1; importance [1, r]; sweep r 0.1..10 log 3; plot phase;",
          &p, NULL);
-    near(p.runs[g0(&p)->runs[0]].importance[1], 0.1, 1e-15, "let re-evaluated: r=0.1");
-    near(p.runs[g0(&p)->runs[1]].importance[1], 1, 1e-12, "r=1");
-    near(p.runs[g0(&p)->runs[2]].importance[1], 10, 0, "r=10");
+    near(plan_run_importance(&p, g0(&p)->runs[0])[1], 0.1, 1e-15, "let re-evaluated: r=0.1");
+    near(plan_run_importance(&p, g0(&p)->runs[1])[1], 1, 1e-12, "r=1");
+    near(plan_run_importance(&p, g0(&p)->runs[2])[1], 10, 0, "r=10");
     plan_free(&p);
 }
 
@@ -119,9 +130,11 @@ static void test_plan_features(void)
 {
     struct plan p;
     load("model relu n=4 m=2; importance 0.5^i; sparsity 0.9; plot wtw;", &p, NULL);
-    near(p.runs[0].importance[3], 0.125, 0, "importance 0.5^i at i=3");
-    near(p.runs[0].density[2], 1 - 0.9, 1e-15, "density = 1 - sparsity");
-    ok(strstr(p.runs[0].settings_json, "\"kind\":\"relu\"") != NULL, "settings_json names the kind");
+    near(plan_run_importance(&p, 0)[3], 0.125, 0, "importance 0.5^i at i=3");
+    near(plan_run_density(&p, 0)[2], 1 - 0.9, 1e-15, "density = 1 - sparsity");
+    char *js = plan_run_settings_json(&p, 0);
+    ok(strstr(js, "\"kind\":\"relu\"") != NULL, "settings_json names the kind");
+    free(js);
     plan_free(&p);
 }
 
