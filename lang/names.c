@@ -122,6 +122,9 @@ const struct names_figure names_figures[NAMES_FIG_COUNT] = {
     [NAMES_FIG_DATAPOINTS2D] = {"datapoints2d", "the training points' hidden vectors W x "
                                 "beside the feature directions (m=2), per grid point", 2, 0,
                                 {{0}}, 0, 1, 0, 0, 1},
+    [NAMES_FIG_PHASE_COMPARE] = {"phase_compare", "the grid's theory and empirical phase "
+                                 "diagrams beside the linear model's on the same grid", 0, 1,
+                                 {{2, 1}}, 0, 0, MODEL_CAP_PHASE, 0, 0, "linear"},
 };
 
 #define M_POINT(id, name, help, dflt) {name, NAMES_POINT, 0, 0, help, NAMES_M_##id, dflt, -1}
@@ -211,6 +214,11 @@ const char *const *names_figure_words(void)
 int names_figure_fits(int id, const struct model_kind *k, int n, int m, char *why, size_t size)
 {
     const struct names_figure *f = &names_figures[id];
+    if (k && f->versus && strcmp(k->name, f->versus) == 0) {
+        snprintf(why, size, "'%s' draws the grid beside model '%s' on the same grid; "
+                 "this grid is '%s' already (use 'phase')", f->name, f->versus, f->versus);
+        return 0;
+    }
     if (k && (f->needs_caps & MODEL_CAP_SAE) && !(k->caps & MODEL_CAP_SAE)) {
         snprintf(why, size, "'%s' reads sparse autoencoders; write 'sae ...;' first", f->name);
         return 0;

@@ -54,6 +54,7 @@ enum names_figure_id {
     NAMES_FIG_GRAPH, NAMES_FIG_VULNERABILITY, NAMES_FIG_GEOMETRY_LOSS,
     NAMES_FIG_RECOVERY, NAMES_FIG_SAE2D, NAMES_FIG_NEURONS, NAMES_FIG_DYNAMICS,
     NAMES_FIG_DOUBLE_DESCENT, NAMES_FIG_DATAPOINTS2D,
+    NAMES_FIG_PHASE_COMPARE,
     NAMES_FIG_COUNT
 };
 struct names_figure {
@@ -67,6 +68,8 @@ struct names_figure {
     unsigned needs_caps;        /* MODEL_CAP_* the model kind must have */
     int needs_snapshots;        /* reads weights taken during training (train snapshots=K) */
     int needs_dataset;          /* reads the training set (train dataset=T) */
+    const char *versus;         /* also trains the same grid with this model kind, which
+                                   the grid's own kind must not be (NULL: none) */
 };
 extern const struct names_figure names_figures[NAMES_FIG_COUNT];
 int names_figure_find(const char *name);            /* -1 when unknown */

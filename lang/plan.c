@@ -402,6 +402,19 @@ static char *plan_source_text(struct front *f, const struct ast_span *sp)
     return xasprintf("%.*s", sp->end - sp->start, text + sp->start);
 }
 
+/* The grid of the current settings trained with the figure's `versus`
+ * kind instead of the grid's own. Its runs are resolved exactly as that
+ * kind's own statements would resolve them, so they are the same runs
+ * (same identity) as an experiment of that kind on the same settings. */
+static int plan_versus_group(struct front *f, const struct ast_node *stmt, int figure_id)
+{
+    const struct model_kind *own = f->st.kind;
+    f->st.kind = model_find(names_figures[figure_id].versus);
+    int g = plan_build_group(f, stmt, NULL);
+    f->st.kind = own;
+    return g;
+}
+
 /* "wtw", "relu-wtw", then "wtw-2", "wtw-3" when a stem repeats. */
 static char *plan_stem(struct plan_builder *pb, const char *prefix, const char *base)
 {
@@ -424,6 +437,9 @@ int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_outp
     int g = plan_make_group(f, stmt, figure);
     if (g < 0)
         return -1;
+    int fid = kind == PLAN_PLOT ? names_figure_find(figure->name) : -1, vg = -1;
+    if (fid >= 0 && names_figures[fid].versus && (vg = plan_versus_group(f, stmt, fid)) < 0)
+        return -1;
     struct plan_builder *pb = f->pb;
     plan_grow((void **)&pb->p.outputs, &pb->cap_outputs, pb->p.noutputs + 1,
               sizeof *pb->p.outputs);
@@ -433,6 +449,7 @@ int plan_add_output(struct front *f, const struct ast_node *stmt, enum plan_outp
     o->span = stmt->span;
     o->group = g;
     const char *base = kind == PLAN_PLOT ? figure->name : kind == PLAN_TABLE ? "table" : "expect";
+    o->versus_group = vg;
     if (kind == PLAN_PLOT) {
         o->figure = xstrdup(figure->name);
         o->figure_id = names_figure_find(figure->name);
@@ -578,8 +595,11 @@ void plan_print(const struct plan *p, FILE *out)
 {
     for (int o = 0; o < p->noutputs; o++) {
         const struct plan_output *po = &p->outputs[o];
-        fprintf(out, "output %d: %s %s (group %d): %s\n", o + 1, plan_kind_word(po->kind),
-                po->stem, po->group + 1, po->text);
+        fprintf(out, "output %d: %s %s (group %d", o + 1, plan_kind_word(po->kind), po->stem,
+                po->group + 1);
+        if (po->versus_group >= 0)
+            fprintf(out, " beside group %d", po->versus_group + 1);
+        fprintf(out, "): %s\n", po->text);
     }
     for (int g = 0; g < p->ngroups; g++) {
         const struct plan_group *pg = &p->groups[g];

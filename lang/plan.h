@@ -81,6 +81,8 @@ struct plan_output {
     enum plan_output_kind kind;
     struct ast_span span;     /* the whole statement */
     int group;
+    int versus_group;         /* PLAN_PLOT of a figure with a `versus` kind (phase_compare):
+                                 the same grid trained with that kind; else -1 */
     char *figure;             /* PLAN_PLOT: canonical figure name ("wtw", "phase", ...) */
     int figure_id;            /* PLAN_PLOT: its row of names_figures (enum names_figure_id) */
     char *stem;               /* output file stem: figure or "table", prefixed "EXP-" in an experiment,

@@ -109,7 +109,11 @@ static void where_outputs(const struct xctx *x, struct where *w)
         sbuf_init(&b);
         sbuf_puts(&b, "[");
         for (int i = 0, k = 0; i < p->noutputs; i++) {
-            if (p->outputs[i].group != g)
+            /* phase_compare reads a second grid, its versus group, too */
+            const struct plan_output *o = &p->outputs[i];
+            int versus = o->kind == PLAN_PLOT && names_figures[o->figure_id].versus &&
+                         o->versus_group == g;
+            if (o->group != g && !versus)
                 continue;
             char *name = exec_output_name(x, i);
             sbuf_printf(&b, "%s\"%s\"", k++ ? "," : "", name);

@@ -61,6 +61,7 @@ int fig_emit_features2d(struct fig_env *e, const struct plan_output *o);
 int fig_emit_wtw(struct fig_env *e, const struct plan_output *o);
 int fig_emit_norms(struct fig_env *e, const struct plan_output *o);
 int fig_emit_phase(struct fig_env *e, const struct plan_output *o);
+int fig_emit_phase_compare(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dims(struct fig_env *e, const struct plan_output *o);
 int fig_emit_dimensionality(struct fig_env *e, const struct plan_output *o);
 int fig_emit_loss(struct fig_env *e, const struct plan_output *o);

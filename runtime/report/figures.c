@@ -21,6 +21,7 @@ static const fig_emitter fig_emitters[] = {
     [NAMES_FIG_DYNAMICS] = fig_emit_dynamics,
     [NAMES_FIG_DOUBLE_DESCENT] = fig_emit_double_descent,
     [NAMES_FIG_DATAPOINTS2D] = fig_emit_datapoints2d,
+    [NAMES_FIG_PHASE_COMPARE] = fig_emit_phase_compare,
 };
 _Static_assert(sizeof fig_emitters / sizeof *fig_emitters == NAMES_FIG_COUNT,
                "one emitter per row of names_figures");

@@ -130,10 +130,14 @@ static void header(FILE *fp, struct fig_env *e, const struct plan_output *o, con
     if (e->overrides && *e->overrides)
         fprintf(fp, "# overrides: %s\n", e->overrides);
     const struct plan_group *g = &e->plan->groups[o->group];
-    int total = g->npoints * g->nrepeat;
+    /* a figure drawing a second grid (phase_compare) lists its runs too */
+    int two = o->kind == PLAN_PLOT && names_figures[o->figure_id].versus && o->versus_group >= 0;
+    const struct plan_group *v = two ? &e->plan->groups[o->versus_group] : NULL;
+    int own = g->npoints * g->nrepeat, total = own + (v ? v->npoints * v->nrepeat : 0);
     fprintf(fp, "# runs (%d):", total);
     for (int i = 0; i < total; i++)
-        fprintf(fp, "%s %s", i % 8 == 0 && i ? "\n#  " : "", plan_run_id(e->plan, g->runs[i]).s);
+        fprintf(fp, "%s %s", i % 8 == 0 && i ? "\n#  " : "",
+                plan_run_id(e->plan, i < own ? g->runs[i] : v->runs[i - own]).s);
     fprintf(fp, "\n# re-render: gnuplot %s.gp   (other formats: gnuplot -e \"term='svg'; "
             "out='%s.svg'\" %s.gp)\n", o->stem, o->stem, o->stem);
 }

@@ -5,7 +5,14 @@
  * run's weights are bit-identical whatever the thread count or batch-mates.
  * The optimizers follow torch.optim (AdamW, Adam, SGD) step for step, in
  * float32 like the notebook. Divergence (non-finite loss or weights) stops
- * that run only and is reported in its result. */
+ * that run only and is reported in its result.
+ *
+ * Built with -DTMSL_FAULTS (the test program tmsl-faulty, never the
+ * installed tmsl), the trainer can be made subtly wrong on purpose: the
+ * environment variable TMSL_FAULT names one fault, applied at the points
+ * marked TMSL_FAULTS below, outside the kernels so that every kernel is
+ * wrong the same way. tests/faults.sh checks that the examples' claims
+ * notice each one. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -78,6 +85,27 @@ struct train_state {
     float *p, *g, *m1, *m2, *WT, *imp;
 };
 
+#ifdef TMSL_FAULTS
+/* The deliberate faults, by the name TMSL_FAULT gives. */
+enum train_fault { FAULT_NONE, FAULT_BIAS_SIGN, FAULT_NO_BIAS, FAULT_IMPORTANCE, FAULT_SIGN };
+static const char *const fault_names[] = {"none", "bias-sign", "no-bias", "importance", "sign"};
+
+/* The fault TMSL_FAULT names; an unknown name stops the program, so that a
+ * misspelt fault cannot pass for a caught one. */
+static enum train_fault train_fault(void)
+{
+    const char *want = getenv("TMSL_FAULT");
+    if (!want || !*want)
+        return FAULT_NONE;
+    for (int k = 0; k < (int)(sizeof fault_names / sizeof *fault_names); k++)
+        if (strcmp(want, fault_names[k]) == 0)
+            return (enum train_fault)k;
+    fprintf(stderr, "tmsl-faulty: unknown TMSL_FAULT '%s' (none, bias-sign, no-bias, "
+            "importance, sign)\n", want);
+    exit(2);
+}
+#endif
+
 /* Tensors are drawn in declaration order from the run's stream, so the
  * tied kinds draw exactly their n*m normals for W, as they always have. */
 static void state_init(struct train_state *st, const struct train_spec *sp, struct rng *r)
@@ -102,6 +130,12 @@ static void state_init(struct train_state *st, const struct train_spec *sp, stru
     }
     for (int i = 0; i < sp->n; i++)
         st->imp[i] = (float)sp->importance[i];
+#ifdef TMSL_FAULTS
+    /* fault 'importance': the loss weighted by importance squared */
+    if (train_fault() == FAULT_IMPORTANCE)
+        for (int i = 0; i < sp->n; i++)
+            st->imp[i] *= st->imp[i];
+#endif
 }
 
 static void state_free(struct train_state *st)
@@ -228,6 +262,23 @@ struct run_ctx {
     int nset;
 };
 
+#ifdef TMSL_FAULTS
+/* The gradient faults: 'bias-sign' climbs the loss in b, 'no-bias' never
+ * moves b from its initial zero, 'sign' climbs it in the last feature's
+ * row of the first tensor (W, or the untied encoder). */
+static void run_fault_grad(struct run_ctx *c)
+{
+    enum train_fault f = train_fault();
+    const int n = c->st.n, m = c->st.m;
+    if ((f == FAULT_BIAS_SIGN || f == FAULT_NO_BIAS) && c->g.gb)
+        for (int i = 0; i < n; i++)
+            c->g.gb[i] = f == FAULT_NO_BIAS ? 0.0f : -c->g.gb[i];
+    if (f == FAULT_SIGN)
+        for (int k = 0; k < m; k++)
+            c->g.gW[(size_t)(n - 1) * m + k] = -c->g.gW[(size_t)(n - 1) * m + k];
+}
+#endif
+
 /* Forward/backward of one step; returns the notebook loss. With a finite
  * training set the step is the kernel's explicit-batch path over all of
  * it, so the set's size is the batch. */
@@ -243,6 +294,9 @@ static double run_grad(struct run_ctx *c)
     const float scale = (float)(2.0 / ((double)batch * n));
     for (int i = 0; i < c->st.np; i++)
         c->st.g[i] *= scale;
+#ifdef TMSL_FAULTS
+    run_fault_grad(c);
+#endif
     return c->g.loss_sum / ((double)batch * n);
 }
 
