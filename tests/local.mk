@@ -14,4 +14,4 @@ tmsl_faulty_SOURCES = $(tmsl_SOURCES) runtime/train/train.c
 tmsl_faulty_CPPFLAGS = $(AM_CPPFLAGS) -DTMSL_FAULTS
 tmsl_faulty_LDADD = $(TMSL_LIBS)
 TESTS += tests/faults.sh
-EXTRA_DIST += tests/faults.sh
+EXTRA_DIST += tests/faults.sh tests/reduced.sh
