@@ -6,6 +6,9 @@
 # quadratic lookup break them, never a slow machine.
 set -u
 : "${TMSL:?}"
+# The bounds are for a plain build: a sanitized one (CI's ASan pass) costs
+# several times the memory and time by design.
+if grep -aq __asan_init "$TMSL"; then echo "1..0 # SKIP a sanitized build"; exit 0; fi
 t=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
