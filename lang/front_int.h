@@ -179,6 +179,8 @@ uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct pla
 
 /* Plan building (plan.c). */
 struct plan_builder;
+/* Grow *v (of *cap elements of size) to hold need elements, doubling (plan_run.c). */
+void plan_grow(void **v, int *cap, int need, size_t size);
 struct plan_builder *plan_builder_new(void);
 void plan_builder_free(struct plan_builder *pb);
 /* Add an output reading the current settings' grid. Returns 0 or -1. */

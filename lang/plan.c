@@ -116,16 +116,6 @@ static void plan_num(struct sbuf *b, double v)
     sbuf_puts(b, buf);
 }
 
-static void plan_grow(void **v, int *cap, int need, size_t size)
-{
-    if (need <= *cap)
-        return;
-    int c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
-    *v = xrealloc(*v, (size_t)c * size);
-    *cap = c;
-}
 
 /* The index of span in p->spans: runs of one statement share it. */
 static int plan_span_of(struct plan_builder *pb, const struct ast_span *span)

@@ -107,7 +107,8 @@ void plan_intern_free(struct plan_intern *in)
     hmap_free(&in->vecs);
 }
 
-static void plan_intern_grow(void **v, int *cap, int need, size_t size)
+/* Grow *v (of *cap elements of size) to hold need, doubling. */
+void plan_grow(void **v, int *cap, int need, size_t size)
 {
     if (need <= *cap)
         return;
@@ -163,7 +164,7 @@ int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_
     t.sae = plan_sae_text(&t);
     t.tail = xasprintf(",\"seed\":%llu}", (unsigned long long)t.seed);
     t.head_hash = util_hash64(t.head, strlen(t.head), UTIL_HASH_INIT);
-    plan_intern_grow((void **)&p->tmpls, &in->cap_tmpls, p->ntmpls + 1, sizeof t);
+    plan_grow((void **)&p->tmpls, &in->cap_tmpls, p->ntmpls + 1, sizeof t);
     p->tmpls[p->ntmpls] = t;
     hmap_put(&in->tmpls, h, p->ntmpls);
     return in->last_tmpl = p->ntmpls++;
@@ -184,7 +185,7 @@ static int plan_vec_find(struct plan *p, struct plan_intern *in, const double *v
             return k;
         h++;
     }
-    plan_intern_grow((void **)&p->vecs, &in->cap_vecs, p->nvecs + 1, sizeof *p->vecs);
+    plan_grow((void **)&p->vecs, &in->cap_vecs, p->nvecs + 1, sizeof *p->vecs);
     struct plan_vec *pv = &p->vecs[p->nvecs];
     pv->n = n;
     pv->v = xmalloc(bytes + 1);

@@ -94,16 +94,6 @@ int hmap_get_or_put(struct hmap *m, uint64_t key, int val)
 
 void hmap_put(struct hmap *m, uint64_t key, int val)
 {
-    if (!m->cap)
-        hmap_init(m, 8);
-    size_t i = hmap_slot(m, key);
-    if (m->vals[i] < 0) {
-        if ((m->count + 1) * 2 > m->cap) {
-            hmap_grow(m);
-            i = hmap_slot(m, key);
-        }
-        m->count++;
-        m->keys[i] = key;
-    }
-    m->vals[i] = val;
+    if (hmap_get_or_put(m, key, val) >= 0)   /* present: replace its value */
+        m->vals[hmap_slot(m, key)] = val;
 }
