@@ -158,24 +158,33 @@ void front_use(struct front *f, const struct ast_node *s);
 struct override_find;
 struct front_override *front_find_override(struct front *f, const char *name);
 
-/* A run's pieces (plan_run.c): templates and arrays are interned, each
- * stored once with its settings text; the maps find them by value. */
+/* A run's pieces (plan_run.c): templates, arrays and master seeds are
+ * interned, each stored once; the maps find them by value. */
 struct plan_intern {
     struct hmap tmpls;                /* hash of a template's fields -> index */
     struct hmap vecs;                 /* hash of an array's values -> index */
-    int cap_tmpls, cap_vecs;
-    int last_tmpl, last_vec[2];       /* found last: neighbouring points mostly repeat them */
+    struct hmap seeds;                /* a master seed -> index */
+    int cap_tmpls, cap_vecs, cap_seeds;
+    int last_tmpl, last_vec[2], last_seed; /* found last: neighbouring points mostly repeat them */
 };
 void plan_intern_init(struct plan_intern *in);
 void plan_intern_free(struct plan_intern *in);
-/* The index of the template of point pt in p, or of the array v[n], added if new. */
-int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt);
+/* The index of the template of point pt first asked for by the statement
+ * at span (an index in p->spans), of the array v[n], of a master seed;
+ * each added if new. */
+int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt, int span);
 int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int n);
+int plan_seed_intern(struct plan *p, struct plan_intern *in, uint64_t seed);
 /* The key of run r (filled but for its key): the hash of its settings text.
- * memo (or NULL; tmpl -1 at first) keeps the hash of the text up to the
+ * memo (or NULL; tmpl -1 at first) keeps the hash of the text through the
  * density, which runs in a row often share. */
-struct plan_key_memo { int tmpl, imp; uint64_t h; };
+struct plan_key_memo { int tmpl, imp, dens; uint64_t h; };
 uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct plan_key_memo *memo);
+/* Run r's shared template, without copying (its seed is 0). */
+static inline const struct plan_tmpl *plan_tmpl_of(const struct plan *p, int r)
+{
+    return &p->tmpls[p->runs[r].tmpl];
+}
 
 /* Plan building (plan.c). */
 struct plan_builder;

@@ -91,7 +91,7 @@ int plan_builder_snapshots(struct plan_builder *pb, const struct plan_group *g)
 {
     int fewest = -1;
     for (int k = 0; k < g->npoints * g->nrepeat; k++) {
-        int s = plan_run_tmpl(&pb->p, g->runs[k])->recipe.snapshots;
+        int s = plan_tmpl_of(&pb->p, g->runs[k])->recipe.snapshots;
         fewest = fewest < 0 || s < fewest ? s : fewest;
     }
     return fewest < 0 ? 0 : fewest;
@@ -101,7 +101,7 @@ int plan_builder_dataset(struct plan_builder *pb, const struct plan_group *g)
 {
     int fewest = -1;
     for (int k = 0; k < g->npoints * g->nrepeat; k++) {
-        int s = plan_run_tmpl(&pb->p, g->runs[k])->recipe.dataset;
+        int s = plan_tmpl_of(&pb->p, g->runs[k])->recipe.dataset;
         fewest = fewest < 0 || s < fewest ? s : fewest;
     }
     return fewest < 0 ? 0 : fewest;
@@ -128,22 +128,24 @@ static int plan_span_of(struct plan_builder *pb, const struct ast_span *span)
     return p->nspans++;
 }
 
-/* Index of the run with these settings, adding it if new. */
+/* Index of the run with these settings, adding it if new. The statement's
+ * span goes into the template, which records the first statement asking
+ * for its runs (a run found again keeps its own). */
 static int plan_run_for(struct plan_builder *pb, const struct front_point *pt, int repeat,
                         const struct ast_span *span, int base)
 {
     struct plan *p = &pb->p;
     struct plan_run r = {0};
-    r.tmpl = plan_tmpl_intern(p, &pb->in, pt);
+    r.tmpl = plan_tmpl_intern(p, &pb->in, pt, plan_span_of(pb, span));
     r.imp = plan_vec_intern(p, &pb->in, pt->importance, pt->n);
     r.dens = plan_vec_intern(p, &pb->in, pt->density, pt->n);
+    r.seed = plan_seed_intern(p, &pb->in, pt->seed);
     r.repeat = repeat;
     r.base = base;
     r.key = plan_run_key(p, &r, &pb->memo);
     int known = hmap_get_or_put(&pb->index, r.key, p->nruns);
     if (known >= 0)
         return known;
-    r.span = plan_span_of(pb, span);
     plan_grow((void **)&p->runs, &pb->cap_runs, p->nruns + 1, sizeof *p->runs);
     p->runs[p->nruns] = r;
     return p->nruns++;
@@ -514,7 +516,7 @@ static void plan_order_bases(struct plan *p)
     int k = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int b = k; b < p->nbatches; b++) {
-            int sae = plan_run_tmpl(p, p->batches[b].runs[0])->kind == &model_sae;
+            int sae = plan_tmpl_of(p, p->batches[b].runs[0])->kind == &model_sae;
             if (sae == pass) {
                 struct plan_batch t = p->batches[b];
                 memmove(&p->batches[k + 1], &p->batches[k], (size_t)(b - k) * sizeof t);
@@ -532,7 +534,7 @@ void plan_builder_finish(struct plan_builder *pb, struct plan *out)
     uint64_t h = UTIL_HASH_INIT;
     p->model_steps = 0;
     for (int r = 0; r < p->nruns; r++) {
-        p->model_steps += plan_run_tmpl(p, r)->recipe.steps;
+        p->model_steps += plan_tmpl_of(p, r)->recipe.steps;
         h = util_hash64(&p->runs[r].key, sizeof p->runs[r].key, h);
     }
     for (int g = 0; g < p->ngroups; g++)
@@ -550,12 +552,8 @@ void plan_free(struct plan *p)
     if (!p)
         return;
     free(p->runs);
-    for (int t = 0; t < p->ntmpls; t++) {
-        free(p->tmpls[t].head);
-        free(p->tmpls[t].sae);
-        free(p->tmpls[t].tail);
-    }
     free(p->tmpls);
+    free(p->seeds);
     for (int v = 0; v < p->nvecs; v++) {
         free(p->vecs[v].v);
         free(p->vecs[v].text);
@@ -608,7 +606,7 @@ void plan_print(const struct plan *p, FILE *out)
     }
     fprintf(out, "runs: %d unique\n", p->nruns);
     for (int b = 0; b < p->nbatches; b++) {
-        const struct plan_tmpl *t = plan_run_tmpl(p, p->batches[b].runs[0]);
+        const struct plan_tmpl *t = plan_tmpl_of(p, p->batches[b].runs[0]);
         fprintf(out, "batch %d: %s n=%d m=%d steps=%d batch=%d runs=%d\n", b + 1,
                 t->kind->name, t->n, t->m, t->recipe.steps, t->recipe.batch,
                 p->batches[b].nruns);

@@ -5,7 +5,7 @@
  * training batches (runs sharing kind, n, m and recipe). The runtime trains
  * the batches and then produces the outputs in order. A plan costs a few
  * words per run: runs point into shared pieces, read through the accessors
- * (plan_run.c). */
+ * (plan_run.c), and no run's text is kept. */
 #ifndef TMSL_PLAN_H
 #define TMSL_PLAN_H
 #include <stdint.h>
@@ -15,34 +15,37 @@
 
 struct ast_node;
 
-/* One run: a fully resolved training job, kept compact (a plan may hold ten
- * million). Its settings are shared pieces: a template (kind, data, shape,
- * recipe, master seed, their settings text), an importance and a density
- * array, the repeat index and, for an SAE, its model's run. The accessors
- * below derive the rest on demand. */
+/* One run: a fully resolved training job, kept to 32 bytes (a plan may
+ * hold ten million). Its settings are shared pieces: a template (kind, data,
+ * shape, recipe), an importance and a density array, its master seed (in
+ * plan.seeds), the repeat index and, for an SAE, its model's run. The
+ * accessors below derive the rest, settings text included, on demand. */
 struct plan_run {
     uint64_t key;             /* hash of the settings text: the run's identity */
     int tmpl;                 /* its struct plan_tmpl */
     int imp, dens;            /* its importance and density (struct plan_vec) */
     int repeat;               /* repeat index 0..K-1 */
     int base;                 /* an SAE run: the run of the model it reads; else -1 */
-    int span;                 /* the statement that first asked for it, in plan.spans */
+    int seed;                 /* its master seed, in plan.seeds */
 };
 
 /* What runs of one grid share: every setting but importance, density,
- * repeat and base, with the texts of the settings JSON it contributes. */
+ * master seed, repeat and base, and the statement that first asked for
+ * them. No text: the settings text is formatted when asked for, and the
+ * key continues from head_hash. */
 struct plan_tmpl {
     const struct model_kind *kind;
     const struct data_gen *data;      /* as written: NULL for the kind's default */
     double data_arg[DATA_MAX_ARGS];
     int n, m;
+    int span;                         /* the statement that first asked for its runs, in plan.spans */
     struct train_recipe recipe;
     double init_std;                  /* as resolved; the spec takes max(0, it) */
-    uint64_t seed;                    /* the master seed */
-    char *head;                       /* "{" kind, shape, recipe, data: the batch's part */
-    char *sae;                        /* ",\"sae\":{...}" for an SAE, else "" */
-    char *tail;                       /* ",\"seed\":S}" */
-    uint64_t head_hash;               /* util_hash64 of head: the batch key */
+    uint64_t head_hash;               /* FNV-1a of the text's batch part ("{" kind, shape,
+                                         recipe, data): the batch key, and where a key's
+                                         hash continues from */
+    uint64_t seed;                    /* plan_run_tmpl's copy: the run's master seed;
+                                         0 in plan.tmpls, shared by runs of many seeds */
 };
 
 /* An array of n doubles and its JSON text "[...]", stored once per value. */
@@ -106,6 +109,7 @@ struct plan {
     int ntmpls;           struct plan_tmpl *tmpls;
     int nvecs;            struct plan_vec *vecs;
     int nspans;           struct ast_span *spans;
+    int nseeds;           uint64_t *seeds;  /* master seeds, each stored once */
     double model_steps;   /* sum over runs of steps */
     uint64_t script_hash; /* hash of the program's resolved settings, for shard/merge checks */
 };
@@ -130,7 +134,12 @@ int plan_run_kernel(const struct plan *p, int r, char *buf, size_t size);
 uint64_t plan_run_idhash(const struct plan *p, int r);
 struct plan_id { char s[17]; };
 struct plan_id plan_run_id(const struct plan *p, int r);
+/* Run r's template with its master seed filled in: a copy, valid until
+ * the next call on the same thread. */
 const struct plan_tmpl *plan_run_tmpl(const struct plan *p, int r);
+/* The master seed the run's settings name (not the run's own seed, which
+ * hashes all its settings: plan_run_spec). */
+uint64_t plan_run_seed(const struct plan *p, int r);
 const double *plan_run_importance(const struct plan *p, int r);
 const double *plan_run_density(const struct plan *p, int r);
 /* 1 - density[0], for labels. */

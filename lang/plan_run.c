@@ -1,12 +1,15 @@
 /* lang/plan_run.c: a run's settings from the pieces it shares with others.
  * A plan may hold ten million runs, so a run keeps only indices: its
- * template (everything but importance, density, repeat and base, with the
- * settings text it contributes, formatted once), its importance and density
- * arrays (interned by value, their text formatted once), its repeat and its
- * model's run. The settings text of a run is those pieces in order; its key
- * hashes the pieces as they stream by (FNV-1a continues across pieces), so
- * neither needs the whole text, and both are byte for byte what a text built
- * at once would give. Everything else a consumer needs is derived here. */
+ * template (kind, data, shape and recipe as numbers), its importance and
+ * density arrays (interned by value, their text formatted once), its master
+ * seed (interned), its repeat and its model's run. The settings text of a
+ * run is those pieces in order, formatted when asked for; its key hashes
+ * the pieces as they stream by (FNV-1a continues across pieces, from the
+ * hash of the template's text, kept in the template), so neither needs the
+ * whole text, and both are byte for byte what a text built at once would
+ * give. A grid over recipe settings (lr x seed, say) thus costs one
+ * template per recipe, not per run, and no text per template. Everything
+ * else a consumer needs is derived here. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,7 @@
 #include "sae.h"
 #include "util.h"
 
-/* ---- texts formatted once per piece ---- */
+/* ---- texts of the pieces ---- */
 
 static void plan_num(struct sbuf *b, double v)
 {
@@ -40,7 +43,9 @@ static char *plan_array_text(const double *v, int n)
 
 /* The recipe part shared by a batch: kind, shape, then every training
  * parameter in catalogue order, then a non-default data generator. This
- * text seeds the run, so it must not change for settings that exist today. */
+ * text seeds the run, so it must not change for settings that exist today.
+ * Formatted once when its template is made (for its hash) and again only
+ * for a run's settings text. */
 static char *plan_head_text(const struct plan_tmpl *t)
 {
     struct sbuf b;
@@ -73,8 +78,6 @@ static char *plan_head_text(const struct plan_tmpl *t)
  * differing only in them still share the batch's part and train together. */
 static char *plan_sae_text(const struct plan_tmpl *t)
 {
-    if (t->kind != &model_sae)
-        return xstrdup("");
     struct sbuf b;
     sbuf_init(&b);
     sbuf_puts(&b, ",\"sae\":{");
@@ -96,15 +99,17 @@ static char *plan_sae_text(const struct plan_tmpl *t)
 void plan_intern_init(struct plan_intern *in)
 {
     memset(in, 0, sizeof *in);
-    in->last_tmpl = in->last_vec[0] = in->last_vec[1] = -1;
+    in->last_tmpl = in->last_vec[0] = in->last_vec[1] = in->last_seed = -1;
     hmap_init(&in->tmpls, 64);
     hmap_init(&in->vecs, 64);
+    hmap_init(&in->seeds, 64);
 }
 
 void plan_intern_free(struct plan_intern *in)
 {
     hmap_free(&in->tmpls);
     hmap_free(&in->vecs);
+    hmap_free(&in->seeds);
 }
 
 /* Grow *v (of *cap elements of size) to hold need, doubling. */
@@ -134,12 +139,12 @@ static uint64_t plan_hash_bytes(const void *data, size_t bytes, uint64_t h)
     return util_mix64(h ^ w ^ ((uint64_t)bytes << 56));
 }
 
-/* The bytes a template is interned by: every field before its texts. The
- * texts follow from them, so equal bytes mean equal texts; unequal bytes
+/* The bytes a template is interned by: every field before its hash. The
+ * hash follows from them, so equal bytes mean equal texts; unequal bytes
  * for equal settings (padding, -0) only cost a duplicate template. */
-#define PLAN_TMPL_BYTES offsetof(struct plan_tmpl, head)
+#define PLAN_TMPL_BYTES offsetof(struct plan_tmpl, head_hash)
 
-int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt)
+int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_point *pt, int span)
 {
     struct plan_tmpl t;
     memset(&t, 0, sizeof t);
@@ -148,9 +153,9 @@ int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_
     memcpy(t.data_arg, pt->data_arg, sizeof t.data_arg);
     t.n = pt->n;
     t.m = pt->m;
+    t.span = span;
     memcpy(&t.recipe, &pt->recipe, sizeof t.recipe);
     t.init_std = pt->init_std;
-    t.seed = pt->seed;
     if (in->last_tmpl >= 0 && memcmp(&p->tmpls[in->last_tmpl], &t, PLAN_TMPL_BYTES) == 0)
         return in->last_tmpl;
     uint64_t h = plan_hash_bytes(&t, PLAN_TMPL_BYTES, UTIL_HASH_INIT);
@@ -160,14 +165,27 @@ int plan_tmpl_intern(struct plan *p, struct plan_intern *in, const struct front_
             return in->last_tmpl = k;
         h++;
     }
-    t.head = plan_head_text(&t);
-    t.sae = plan_sae_text(&t);
-    t.tail = xasprintf(",\"seed\":%llu}", (unsigned long long)t.seed);
-    t.head_hash = util_hash64(t.head, strlen(t.head), UTIL_HASH_INIT);
+    char *head = plan_head_text(&t);
+    t.head_hash = util_hash64(head, strlen(head), UTIL_HASH_INIT);
+    free(head);
     plan_grow((void **)&p->tmpls, &in->cap_tmpls, p->ntmpls + 1, sizeof t);
     p->tmpls[p->ntmpls] = t;
     hmap_put(&in->tmpls, h, p->ntmpls);
     return in->last_tmpl = p->ntmpls++;
+}
+
+/* Seeds are the map's keys themselves, so a hit is exact. A sweep of the
+ * seed is commonly the fastest axis: the map, not the last one, finds it. */
+int plan_seed_intern(struct plan *p, struct plan_intern *in, uint64_t seed)
+{
+    if (in->last_seed >= 0 && p->seeds[in->last_seed] == seed)
+        return in->last_seed;
+    int k = hmap_get_or_put(&in->seeds, seed, p->nseeds);
+    if (k >= 0)
+        return in->last_seed = k;
+    plan_grow((void **)&p->seeds, &in->cap_seeds, p->nseeds + 1, sizeof *p->seeds);
+    p->seeds[p->nseeds] = seed;
+    return in->last_seed = p->nseeds++;
 }
 
 static int plan_vec_is(const struct plan *p, int k, const double *v, int n)
@@ -213,11 +231,13 @@ int plan_vec_intern(struct plan *p, struct plan_intern *in, const double *v, int
 
 #define PLAN_PIECES 10
 
+/* A run's text after the template's part, as pieces. */
 struct plan_text {
     int n;
     const char *s[PLAN_PIECES];
     size_t len[PLAN_PIECES];
-    char base[48], repeat[32];
+    char *sae;                        /* an SAE's own settings, formatted here; else NULL */
+    char base[48], repeat[32], seed[40];
 };
 
 static void plan_piece(struct plan_text *t, const char *s, size_t len)
@@ -226,30 +246,42 @@ static void plan_piece(struct plan_text *t, const char *s, size_t len)
     t->len[t->n++] = len;
 }
 
-/* Every setting, in the order the text has always had: the batch's part,
- * importance, density, the SAE's own settings, the identity of its model's
- * run (so that it changes when that model does), repeat, master seed. */
+/* Every setting after the template's part, in the order the text has
+ * always had: importance, density, the SAE's own settings, the identity of
+ * its model's run (so that it changes when that model does), repeat,
+ * master seed. plan_text_done frees it. */
 static void plan_text_of(const struct plan *p, const struct plan_run *r, struct plan_text *t)
 {
     const struct plan_tmpl *tp = &p->tmpls[r->tmpl];
     t->n = 0;
-    plan_piece(t, tp->head, strlen(tp->head));
+    t->sae = NULL;
     plan_piece(t, ",\"importance\":", 14);
     plan_piece(t, p->vecs[r->imp].text, p->vecs[r->imp].text_len);
     plan_piece(t, ",\"density\":", 11);
     plan_piece(t, p->vecs[r->dens].text, p->vecs[r->dens].text_len);
-    plan_piece(t, tp->sae, strlen(tp->sae));
+    if (tp->kind == &model_sae) {
+        t->sae = plan_sae_text(tp);
+        plan_piece(t, t->sae, strlen(t->sae));
+    }
+    int len;
     if (r->base >= 0) {
-        int len = snprintf(t->base, sizeof t->base, ",\"base\":\"%016llx\"",
-                           (unsigned long long)plan_run_idhash(p, r->base));
+        len = snprintf(t->base, sizeof t->base, ",\"base\":\"%016llx\"",
+                       (unsigned long long)plan_run_idhash(p, r->base));
         plan_piece(t, t->base, (size_t)len);
     }
-    int len = snprintf(t->repeat, sizeof t->repeat, ",\"repeat\":%d", r->repeat);
+    len = snprintf(t->repeat, sizeof t->repeat, ",\"repeat\":%d", r->repeat);
     plan_piece(t, t->repeat, (size_t)len);
-    plan_piece(t, tp->tail, strlen(tp->tail));
+    len = snprintf(t->seed, sizeof t->seed, ",\"seed\":%llu}",
+                   (unsigned long long)p->seeds[r->seed]);
+    plan_piece(t, t->seed, (size_t)len);
 }
 
-/* Pieces 0-3: the batch's part, importance, up to the density's values. */
+static void plan_text_done(struct plan_text *t)
+{
+    free(t->sae);
+}
+
+/* Pieces 0-3: importance, up to and through the density's values. */
 #define PLAN_PIECES_SHARED 4
 
 uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct plan_key_memo *memo)
@@ -257,17 +289,18 @@ uint64_t plan_run_key(const struct plan *p, const struct plan_run *r, struct pla
     struct plan_text t;
     plan_text_of(p, r, &t);
     uint64_t h;
-    if (memo && memo->tmpl == r->tmpl && memo->imp == r->imp) {
+    if (memo && memo->tmpl == r->tmpl && memo->imp == r->imp && memo->dens == r->dens) {
         h = memo->h;
     } else {
-        h = p->tmpls[r->tmpl].head_hash;   /* piece 0, hashed once per template */
-        for (int k = 1; k < PLAN_PIECES_SHARED; k++)
+        h = p->tmpls[r->tmpl].head_hash;   /* the template's part, hashed once */
+        for (int k = 0; k < PLAN_PIECES_SHARED; k++)
             h = util_hash64(t.s[k], t.len[k], h);
         if (memo)
-            *memo = (struct plan_key_memo){ r->tmpl, r->imp, h };
+            *memo = (struct plan_key_memo){ r->tmpl, r->imp, r->dens, h };
     }
     for (int k = PLAN_PIECES_SHARED; k < t.n; k++)
         h = util_hash64(t.s[k], t.len[k], h);
+    plan_text_done(&t);
     return h;
 }
 
@@ -275,15 +308,17 @@ char *plan_run_settings_json(const struct plan *p, int r)
 {
     struct plan_text t;
     plan_text_of(p, &p->runs[r], &t);
-    size_t len = 0;
+    char *head = plan_head_text(plan_tmpl_of(p, r));
+    size_t len = strlen(head);
     for (int k = 0; k < t.n; k++)
         len += t.len[k];
-    char *s = xmalloc(len + 1), *at = s;
+    char *s = xrealloc(head, len + 1), *at = s + strlen(s);
     for (int k = 0; k < t.n; k++) {
         memcpy(at, t.s[k], t.len[k]);
         at += t.len[k];
     }
     *at = 0;
+    plan_text_done(&t);
     return s;
 }
 
@@ -319,7 +354,16 @@ struct plan_id plan_run_id(const struct plan *p, int r)
 
 const struct plan_tmpl *plan_run_tmpl(const struct plan *p, int r)
 {
-    return &p->tmpls[p->runs[r].tmpl];
+    /* a copy: the shared template serves runs of many master seeds */
+    static _Thread_local struct plan_tmpl view;
+    view = *plan_tmpl_of(p, r);
+    view.seed = plan_run_seed(p, r);
+    return &view;
+}
+
+uint64_t plan_run_seed(const struct plan *p, int r)
+{
+    return p->seeds[p->runs[r].seed];
 }
 
 const double *plan_run_importance(const struct plan *p, int r)
@@ -339,17 +383,17 @@ double plan_run_sparsity(const struct plan *p, int r)
 
 const struct ast_span *plan_run_span(const struct plan *p, int r)
 {
-    return &p->spans[p->runs[r].span];
+    return &p->spans[plan_tmpl_of(p, r)->span];
 }
 
 /* Synthetic SAE data: the directions depend on their shape, the master
  * seed and the repeat, not on the SAE's own settings, so a sweep of l1 or
  * of the dictionary size reads one ground truth. */
-static uint64_t plan_truth_seed(const struct plan_tmpl *t, int repeat)
+static uint64_t plan_truth_seed(const struct plan_tmpl *t, uint64_t seed, int repeat)
 {
     char buf[96];
     snprintf(buf, sizeof buf, "truth %d %d %llu %d", t->recipe.sae_dims,
-             t->recipe.sae_features, (unsigned long long)t->seed, repeat);
+             t->recipe.sae_features, (unsigned long long)seed, repeat);
     return util_mix64(util_hash64(buf, strlen(buf), UTIL_HASH_INIT));
 }
 
@@ -369,7 +413,7 @@ void plan_run_spec(const struct plan *p, int r, struct train_spec *out, struct t
     out->importance = plan_run_importance(p, r);
     out->density = plan_run_density(p, r);
     if (t->kind == &model_sae)   /* only an SAE's synthetic data reads it */
-        out->truth_seed = plan_truth_seed(t, run->repeat);
+        out->truth_seed = plan_truth_seed(t, plan_run_seed(p, r), run->repeat);
     if (run->base >= 0 && base) {
         plan_run_spec(p, run->base, base, NULL);
         out->base = base;

@@ -24,6 +24,7 @@ static struct plan_run runs[MAXR];
 static struct plan_tmpl tmpls[MAXR];
 static struct plan_vec vecs[2 * MAXR];
 static struct ast_span span0;
+static uint64_t seed0;
 static struct train_result res[MAXR];
 
 /* The made-up runs' tensors, writable (train_tensor gives const views). */
@@ -43,8 +44,7 @@ static int new_run(int n, int m, double dens, const double *imp)
     /* each made-up run has pieces of its own: a template, two arrays */
     runs[k] = (struct plan_run){ .key = 0xabc000u + (unsigned)k, .tmpl = k, .imp = 2 * k,
                                  .dens = 2 * k + 1, .base = -1 };
-    tmpls[k] = (struct plan_tmpl){ .kind = &model_relu, .data = NULL, .n = n, .m = m,
-                                   .head = "{", .sae = "", .tail = "}" };
+    tmpls[k] = (struct plan_tmpl){ .kind = &model_relu, .data = NULL, .n = n, .m = m };
     double *iv = xcalloc((size_t)n, sizeof(double)), *dv = xcalloc((size_t)n, sizeof(double));
     for (int i = 0; i < n; i++) {
         iv[i] = imp ? imp[i] : pow(0.9, i);
@@ -166,6 +166,8 @@ static void setup(void)
     plan.nvecs = 2 * plan.nruns;
     plan.spans = &span0;
     plan.nspans = 1;
+    plan.seeds = &seed0;   /* every made-up run's master seed: 0 */
+    plan.nseeds = 1;
     errfp = open_memstream(&errtext, &errlen);
     dg = diag_new(errfp);
 }
