@@ -246,6 +246,26 @@ static void plan_piece(struct plan_text *t, const char *s, size_t len)
     t->len[t->n++] = len;
 }
 
+/* prefix, v in decimal, suffix into buf (room for both and 20 digits);
+ * returns the length. Every run formats two of these for its key, where
+ * snprintf's cost showed. */
+static size_t plan_uint_text(char *buf, const char *prefix, uint64_t v, const char *suffix)
+{
+    char digits[20];
+    int nd = 0;
+    do {
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = strlen(prefix);
+    memcpy(buf, prefix, len);
+    while (nd)
+        buf[len++] = digits[--nd];
+    size_t ls = strlen(suffix);
+    memcpy(buf + len, suffix, ls + 1);
+    return len + ls;
+}
+
 /* Every setting after the template's part, in the order the text has
  * always had: importance, density, the SAE's own settings, the identity of
  * its model's run (so that it changes when that model does), repeat,
@@ -263,17 +283,13 @@ static void plan_text_of(const struct plan *p, const struct plan_run *r, struct 
         t->sae = plan_sae_text(tp);
         plan_piece(t, t->sae, strlen(t->sae));
     }
-    int len;
     if (r->base >= 0) {
-        len = snprintf(t->base, sizeof t->base, ",\"base\":\"%016llx\"",
+        int len = snprintf(t->base, sizeof t->base, ",\"base\":\"%016llx\"",
                        (unsigned long long)plan_run_idhash(p, r->base));
         plan_piece(t, t->base, (size_t)len);
     }
-    len = snprintf(t->repeat, sizeof t->repeat, ",\"repeat\":%d", r->repeat);
-    plan_piece(t, t->repeat, (size_t)len);
-    len = snprintf(t->seed, sizeof t->seed, ",\"seed\":%llu}",
-                   (unsigned long long)p->seeds[r->seed]);
-    plan_piece(t, t->seed, (size_t)len);
+    plan_piece(t, t->repeat, plan_uint_text(t->repeat, ",\"repeat\":", (uint64_t)r->repeat, ""));
+    plan_piece(t, t->seed, plan_uint_text(t->seed, ",\"seed\":", p->seeds[r->seed], "}"));
 }
 
 static void plan_text_done(struct plan_text *t)
