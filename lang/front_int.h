@@ -128,6 +128,23 @@ void check_settings_resolve(struct front *f, const struct ast_span *why);
 int check_resolve(struct front *f, const struct front_state *st, const double *axis_val,
                   const struct ast_span *why, struct front_point *out);
 void front_point_free(struct front_point *p);
+/* What a grid's later points take from its first (check_resolve_memo): the
+ * values of the settings that read no axis, directly or through a let
+ * variable, an override or n and m. Zeroed before the first point;
+ * check_memo_free after the last. */
+struct check_memo {
+    int ready;                        /* filled at the first point */
+    int imp_fixed, dens_fixed;        /* the arrays read no axis (nor does n) */
+    double *imp, *dens;               /* their values at the first point */
+    char param_fixed[PARAMS_COUNT];   /* by params_table row */
+    double param_val[PARAMS_COUNT];
+    const struct ast_span *param_where[PARAMS_COUNT];
+};
+/* check_resolve, taking what it can from memo (NULL: nothing). */
+int check_resolve_memo(struct front *f, const struct front_state *st, const double *axis_val,
+                       const struct ast_span *why, struct check_memo *memo,
+                       struct front_point *out);
+void check_memo_free(struct check_memo *memo);
 /* A setting's value at a point: axis, then -D override, then stmt, then def;
  * *where gets the span it came from (NULL for the default). */
 int check_resolve_setting(struct eval_ctx *c, const char *name, const struct ast_node *stmt,

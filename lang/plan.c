@@ -217,6 +217,7 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
 {
     const struct front_state *st = &f->st;
     double *val = xcalloc((size_t)st->naxes + 1, sizeof(double));
+    struct check_memo memo = {0};   /* the settings no axis moves, from the first point */
     int rc = 0;
     for (int p = 0; p < g->npoints && rc == 0; p++) {
         int rest = p;
@@ -225,7 +226,7 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
             rest /= st->axes[a].count;
         }
         struct front_point pt;
-        if (check_resolve(f, st, val, &stmt->span, &pt) != 0) {
+        if (check_resolve_memo(f, st, val, &stmt->span, &memo, &pt) != 0) {
             plan_point_note(f, st, val, &stmt->span);
             rc = -1;
             break;
@@ -249,6 +250,7 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
         front_point_free(&pt);
         front_point_free(&f->pb->base_pt);
     }
+    check_memo_free(&memo);
     free(val);
     return rc;
 }
