@@ -10,9 +10,12 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$(pwd)/_fuzz}
 cc=${FUZZ_CC:-clang}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-# Grids are capped at 10^5 runs here: a plan's memory grows with its runs
-# (and its distinct recipes), and 10^7-run plans under ASan outgrow the
-# fuzzer's 2 GB. tests/scale.sh bounds the full-size planning cost.
+# Grids are capped at 10^5 runs here: a plan's memory grows with its runs,
+# its distinct recipes (the master seed aside) and its distinct importance
+# and density arrays. A 10^7-run lr x seed plan takes 1.2 GB under ASan, but
+# one over two other recipe settings (lr x steps: a template and a batch
+# per point) or over the density of many features outgrows the fuzzer's
+# 2 GB. tests/scale.sh bounds the full-size planning cost.
 cap="-DFRONT_MAX_RUNS=100000.0"
 mkdir -p "$build/corpus" "$build/tree" || exit 2
 # a pristine copy of the committed tree: the checkout itself may be configured in place
