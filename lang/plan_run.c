@@ -18,6 +18,9 @@
 #include "sae.h"
 #include "util.h"
 
+/* A plan may hold ten million runs: a field more is 80 MB more. */
+_Static_assert(sizeof(struct plan_run) == 32, "struct plan_run stays 32 bytes");
+
 /* ---- texts of the pieces ---- */
 
 static void plan_num(struct sbuf *b, double v)
