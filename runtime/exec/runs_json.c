@@ -262,7 +262,7 @@ static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int 
     fprintf(fp, ",\"failed\":%s,\"failure\":", r->failed ? "true" : "false");
     if (r->failed) {
         fprintf(fp, "{\"step\":%d,\"reason\":", r->fail_step);
-        exec_json_string(fp, r->fail_reason);
+        exec_json_string(fp, r->fail_reason ? r->fail_reason : "");
         fputc('}', fp);
     } else
         fputs("null", fp);

@@ -34,6 +34,7 @@ void train_result_free(struct train_result *r)
 {
     free(r->p), free(r->curve_step), free(r->curve_loss);
     free(r->snap_step), free(r->snap_loss), free(r->snap_p);
+    free(r->fail_reason);
     memset(r, 0, sizeof *r);
 }
 
@@ -206,11 +207,18 @@ static int params_finite(const struct train_state *st)
     return s == 0;
 }
 
-static void run_fail(struct train_result *out, int step, const char *what, double lr)
+/* Mark out failed, for the reason `why` (taken over). */
+static void result_fail(struct train_result *out, char *why)
 {
     out->failed = 1;
+    free(out->fail_reason);
+    out->fail_reason = why;
+}
+
+static void run_fail(struct train_result *out, int step, const char *what, double lr)
+{
     out->fail_step = step;
-    snprintf(out->fail_reason, sizeof out->fail_reason, "%s at step %d (lr=%g)", what, step, lr);
+    result_fail(out, xasprintf("%s at step %d (lr=%g)", what, step, lr));
 }
 
 /* Reject what cannot be trained, instead of crashing on it. */
@@ -231,8 +239,7 @@ static int spec_invalid(const struct train_spec *sp, struct train_result *out)
         why = "no model kind";
     if (!why)
         return 0;
-    out->failed = 1;
-    snprintf(out->fail_reason, sizeof out->fail_reason, "%s", why);
+    result_fail(out, xstrdup(why));
     return 1;
 }
 
@@ -345,9 +352,8 @@ static int run_step(struct run_ctx *c, int step)
 {
     const struct train_recipe *rc = &c->sp->recipe;
     if (c->hk && c->hk->cancel && *c->hk->cancel) {
-        c->out->failed = 1;
         c->out->fail_step = step;
-        snprintf(c->out->fail_reason, sizeof c->out->fail_reason, "cancelled");
+        result_fail(c->out, xstrdup("cancelled"));
         return 1;
     }
     double lr = rc->lr * train_lr_factor(rc, step);
@@ -394,10 +400,11 @@ static void train_flush_end(unsigned old)
 }
 
 /* "vx", "fused", "gemm/x5", ...: the kernel, and for gemm its arithmetic. */
-static void run_label(const struct kern_def *d, int fast, char *buf, size_t size)
+static const char *run_label(const struct kern_def *d, int fast)
 {
-    int gemm = strcmp(d->name, "gemm") == 0;
-    snprintf(buf, size, "%s%s", d->name, gemm ? (fast ? "/x5" : "/blas") : "");
+    if (strcmp(d->name, "gemm") == 0)
+        return fast ? "gemm/x5" : "gemm/blas";
+    return d->name;
 }
 
 int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
@@ -412,7 +419,7 @@ int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
         snprintf(buf, size, "none");
         return 0;
     }
-    run_label(d, kern_x5_usable(sp->m), buf, size);
+    snprintf(buf, size, "%s", run_label(d, kern_x5_usable(sp->m)));
     /* gemm's two arithmetics round differently, and a forced kernel is
      * not the one a plain run of these settings would get */
     return d != dflt || strcmp(d->name, "gemm") == 0;
@@ -436,14 +443,13 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     c->kr.def = kern_pick(sp->kind, dg, &c->kr.md, sp->density);
     if (c->kr.def) {
         c->kr.def->init(&c->kr);
-        run_label(c->kr.def, c->kr.gws.fast, c->out->kernel, sizeof c->out->kernel);
+        c->out->kernel = run_label(c->kr.def, c->kr.gws.fast);
         if (c->kr.def->after)
             c->kr.def->after(&c->kr, -1, c->st.p, c->st.m1, c->st.m2);
         return 0;
     }
-    c->out->failed = 1;
-    snprintf(c->out->fail_reason, sizeof c->out->fail_reason,
-             "no kernel serves model %s with data %s", sp->kind->name, dg->name);
+    result_fail(c->out, xasprintf("no kernel serves model %s with data %s", sp->kind->name,
+                                  dg->name));
     return -1;
 }
 
