@@ -44,8 +44,6 @@ struct plan_tmpl {
     uint64_t head_hash;               /* FNV-1a of the text's batch part ("{" kind, shape,
                                          recipe, data): the batch key, and where a key's
                                          hash continues from */
-    uint64_t seed;                    /* plan_run_tmpl's copy: the run's master seed;
-                                         0 in plan.tmpls, shared by runs of many seeds */
 };
 
 /* An array of n doubles and its JSON text "[...]", stored once per value. */
@@ -134,8 +132,7 @@ int plan_run_kernel(const struct plan *p, int r, char *buf, size_t size);
 uint64_t plan_run_idhash(const struct plan *p, int r);
 struct plan_id { char s[17]; };
 struct plan_id plan_run_id(const struct plan *p, int r);
-/* Run r's template with its master seed filled in: a copy, valid until
- * the next call on the same thread. */
+/* Run r's template, shared with the other runs of its settings. */
 const struct plan_tmpl *plan_run_tmpl(const struct plan *p, int r);
 /* The master seed the run's settings name (not the run's own seed, which
  * hashes all its settings: plan_run_spec). */

@@ -373,11 +373,7 @@ struct plan_id plan_run_id(const struct plan *p, int r)
 
 const struct plan_tmpl *plan_run_tmpl(const struct plan *p, int r)
 {
-    /* a copy: the shared template serves runs of many master seeds */
-    static _Thread_local struct plan_tmpl view;
-    view = *plan_tmpl_of(p, r);
-    view.seed = plan_run_seed(p, r);
-    return &view;
+    return plan_tmpl_of(p, r);
 }
 
 uint64_t plan_run_seed(const struct plan *p, int r)

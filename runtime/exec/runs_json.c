@@ -281,7 +281,7 @@ static void json_run(FILE *fp, const struct xctx *x, struct where *w, int i,
     json_where(fp, x, w, i);
     fprintf(fp, ",\"repeat\":%d,\"run_seed\":\"%llu\",\"master_seed\":\"%llu\",\"settings\":%s",
             run->repeat, (unsigned long long)util_mix64(run->key),
-            (unsigned long long)plan_run_tmpl(x->p, i)->seed, settings);
+            (unsigned long long)plan_run_seed(x->p, i), settings);
     free(settings);
     char kernel[32];
     plan_run_kernel(x->p, i, kernel, sizeof kernel);
