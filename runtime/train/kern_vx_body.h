@@ -10,11 +10,22 @@
  * (Bernoulli by threshold) and value (24 bits). Lanes are independent, so
  * every instance draws the same numbers for the same examples as a single
  * 16-wide one; sums over examples are kept per example lane and folded
- * lane 0 first, and the float operations per lane are the same in every
- * instance (ISO C: no contraction), so all instances agree bit for bit.
- * Vectors never exceed the registers: GCC keeps wider generic vectors in
- * memory. No 64-bit multiplies or unsigned compares (AVX2 has neither). */
+ * lane 0 first. Every multiply-add is an explicit fused one (vx_fma: the
+ * FMA instruction on AVX2 and AVX-512, NEON's fused multiply-add on
+ * aarch64, an exactly rounded fmaf elsewhere), never one the compiler
+ * chooses to contract (ISO C: it does not), so every lane does the same
+ * correctly rounded operations in every instance and all agree bit for bit.
+ * Sub-blocks run one after another, so one sub-block's sums and generator
+ * lanes are all that is live; the standard shapes get fixed-size arrays
+ * that the compiler keeps in registers. No 64-bit multiplies or unsigned
+ * compares (AVX2 has neither). */
+#include <math.h>
 #include <string.h>
+#if defined(__x86_64__) && (KI_W > 4 || defined(__FMA__))
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #include "kern_inst.h"
 
@@ -29,10 +40,44 @@ typedef int32_t vi __attribute__((vector_size(4 * KI_W)));
 typedef uint32_t vu __attribute__((vector_size(4 * KI_W)));
 typedef uint64_t vq __attribute__((vector_size(4 * KI_W)));
 #define VX_INLINE static inline __attribute__((always_inline))
+/* Loops over features and hidden units unroll fully for the standard shapes
+ * (GCC at -O2 would not), which lets their sums and activations live in
+ * registers instead of arrays in memory. */
+#define VX_UNROLL _Pragma("GCC unroll 24")
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
+
+/* a * b + c rounded once, the same bits on every instance. */
+VX_INLINE vf vx_fma(vf a, vf b, vf c)
+{
+#if defined(__x86_64__) && KI_W == 16
+    return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(__x86_64__) && KI_W == 8
+    return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#elif defined(__x86_64__) && defined(__FMA__)
+    return (vf)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
+#elif defined(__aarch64__)
+    return (vf)vfmaq_f32((float32x4_t)c, (float32x4_t)a, (float32x4_t)b);
+#else
+    /* Baseline x86 has no FMA instruction: libm's fmaf is exact but slow
+     * (glibc picks the instruction at run time where the CPU has it). */
+    vf r;
+    for (int l = 0; l < KI_W; l++)
+        r[l] = fmaf(a[l], b[l], c[l]);
+    return r;
+#endif
+}
+
+/* s in every lane (sign of zero kept). */
+VX_INLINE vf vx_splat(float s)
+{
+    vf v;
+    for (int l = 0; l < KI_W; l++)
+        v[l] = s;
+    return v;
+}
 
 /* VX_Q lanes of the run's xoshiro256**. */
 struct vx_rng {
@@ -70,51 +115,61 @@ static void vx_rng_io(struct vx_rng *r, struct kern_sampler *sp, int s, int save
 /* a where mask is set, else 0. */
 #define vx_and(a, mask) ((vf)((vi)(a) & (mask)))
 
-/* One sub-block of examples x[0..n) (feature-major); acc holds per-lane
- * sums: gW [n*m], gb [n], loss [1]. */
-VX_INLINE void vx_block(const struct vx_par *p, int n, int m, const vf *x, const vi *validp,
-                        vf *acc)
+/* One vector of examples x[0..n) (feature-major) into the per-lane sums
+ * acc: gW [n*m], gb [n], loss [1]. t is scratch of 3m + n vectors. Each
+ * weight's two gradient terms go in one pass (d h, then x dh), so its sum
+ * is read and written once per vector. */
+VX_INLINE void vx_block(const struct vx_par *p, enum train_kind kind, int n, int m, const vf *x,
+                        vi valid, vf *acc, vf *t)
 {
-    const vi valid = *validp;
-    vf h[m], hp[m], dh[m], lossv = {0};
+    vf *h = t, *hp = t + m, *dh = t + 2 * m, *d = t + 3 * m, lossv = acc[n * m + n];
     const float *W = p->W;
+    VX_UNROLL
     for (int k = 0; k < m; k++)
         h[k] = (vf){0};
+    VX_UNROLL
     for (int i = 0; i < n; i++)
+        VX_UNROLL
         for (int k = 0; k < m; k++)
-            h[k] += x[i] * W[i * m + k];
+            h[k] = vx_fma(x[i], vx_splat(W[i * m + k]), h[k]);
+    VX_UNROLL
     for (int k = 0; k < m; k++) {
         hp[k] = h[k];
-        if (p->kind == TRAIN_RELU_HIDDEN)
+        if (kind == TRAIN_RELU_HIDDEN)
             h[k] = vx_and(h[k], h[k] > 0);
         dh[k] = (vf){0};
     }
+    VX_UNROLL
     for (int i = 0; i < n; i++) {
-        vf y = (vf){0} + p->b[i];
+        vf y = vx_splat(p->b[i]);
+        VX_UNROLL
         for (int k = 0; k < m; k++)
-            y += W[i * m + k] * h[k];
+            y = vx_fma(vx_splat(W[i * m + k]), h[k], y);
         vi on = valid;
         vf o = y;
-        if (p->kind != TRAIN_LINEAR) {
+        if (kind != TRAIN_LINEAR) {
             o = vx_and(y, y > 0);
             on &= y > 0;
         }
         vf e = o - x[i];
-        vf d = vx_and(p->imp[i] * e, on);
-        lossv += vx_and(p->imp[i] * e * e, valid);
-        acc[n * m + i] += d;
-        for (int k = 0; k < m; k++) {
-            dh[k] += d * W[i * m + k];
-            acc[i * m + k] += d * h[k];
-        }
+        vf ie = p->imp[i] * e;
+        d[i] = vx_and(ie, on);
+        lossv = vx_fma(vx_and(ie, valid), e, lossv);
+        acc[n * m + i] += d[i];
+        VX_UNROLL
+        for (int k = 0; k < m; k++)
+            dh[k] = vx_fma(d[i], vx_splat(W[i * m + k]), dh[k]);
     }
-    if (p->kind == TRAIN_RELU_HIDDEN)
+    if (kind == TRAIN_RELU_HIDDEN)
+        VX_UNROLL
         for (int k = 0; k < m; k++)
             dh[k] = vx_and(dh[k], hp[k] > 0);
+    VX_UNROLL
     for (int i = 0; i < n; i++)
+        VX_UNROLL
         for (int k = 0; k < m; k++)
-            acc[i * m + k] += x[i] * dh[k];
-    acc[n * m + n] += lossv;
+            acc[i * m + k] = vx_fma(x[i], dh[k], vx_fma(d[i], h[k], acc[i * m + k]));
+    acc[n * m + n] = lossv;
 }
 
 /* Draw feature i of a sub-block: present with the feature's probability. */
@@ -135,16 +190,19 @@ VX_INLINE vi vx_valid(int cnt)
     return v;
 }
 
-/* Fold the per-lane sums, example lane 0 first, into the run's gradient. */
-static void vx_fold(int na, vf acc[VX_S][na], struct kern_grad *g, int n, int m)
+/* Fold the per-lane sums, example lane 0 first, into the run's gradient;
+ * the loss in double. */
+static void vx_fold(int na, const vf *acc, struct kern_grad *g, int n, int m)
 {
     for (int a = 0; a < na; a++) {
         float s = 0;
         double sd = 0;
         for (int b = 0; b < VX_S; b++)
             for (int l = 0; l < KI_W; l++) {
-                s += acc[b][a][l];
-                sd += acc[b][a][l];
+                if (a < na - 1)
+                    s += acc[b * na + a][l];
+                else
+                    sd += acc[b * na + a][l];
             }
         if (a < n * m)
             g->gW[a] += s;
@@ -158,6 +216,7 @@ static void vx_fold(int na, vf acc[VX_S][na], struct kern_grad *g, int n, int m)
 /* Sub-block s of the explicit batch rows e .. e+cnt-1 (tests). */
 VX_INLINE void vx_read(const float *X, int e, int cnt, int s, int n, vf *x)
 {
+    VX_UNROLL
     for (int i = 0; i < n; i++) {
         x[i] = (vf){0};
         for (int l = 0; l < KI_W && s * KI_W + l < cnt; l++)
@@ -165,45 +224,100 @@ VX_INLINE void vx_read(const float *X, int e, int cnt, int s, int n, vf *x)
     }
 }
 
-/* A step over `batch` examples, drawn from sp (X == NULL) or read from X. */
-VX_INLINE void vx_impl(const struct vx_par *p, struct kern_sampler *sp, const float *X,
-                       int batch, struct kern_grad *g, int n, int m)
+/* Sub-block s of every block of a step into its sums a[na]: drawn from
+ * r (X == NULL) or read from X. Full blocks need no lane mask. */
+VX_INLINE void vx_sub(const struct vx_par *p, enum train_kind kind, struct vx_rng *r,
+                      const float *X, int batch, int s, int n, int m, vf *a, vf *x, vf *t)
+{
+    const vi all = vx_valid(KI_W);
+    int e = 0;
+    for (; e + VX_L <= batch; e += VX_L) {
+        if (X)
+            vx_read(X, e, VX_L, s, n, x);
+        else
+            VX_UNROLL
+            for (int i = 0; i < n; i++)
+                x[i] = vx_draw(p, r, i);
+        vx_block(p, kind, n, m, x, all, a, t);
+    }
+    if (e < batch) {
+        int cnt = batch - e;
+        vi valid = vx_valid(cnt - s * KI_W);
+        if (X)
+            vx_read(X, e, cnt, s, n, x);
+        else
+            VX_UNROLL
+            for (int i = 0; i < n; i++)
+                x[i] = vx_and(vx_draw(p, r, i), valid);
+        vx_block(p, kind, n, m, x, valid, a, t);
+    }
+}
+
+/* A step over `batch` examples, drawn from sp (X == NULL) or read from X.
+ * a (na vectors), x (n) and t (3m + n) are the caller's scratch; acc holds
+ * every sub-block's sums for the fold. */
+VX_INLINE void vx_kind(const struct vx_par *p, enum train_kind kind, struct kern_sampler *sp,
+                       const float *X, int batch, struct kern_grad *g, int n, int m, vf *a,
+                       vf *x, vf *t, vf *acc)
 {
     const int na = n * m + n + 1;
-    vf acc[VX_S][na], x[n];
-    struct vx_rng r[VX_S];
-    memset(acc, 0, sizeof acc);
-    for (int s = 0; !X && s < VX_S; s++)
-        vx_rng_io(&r[s], sp, s, 0);
-    for (int e = 0; e < batch; e += VX_L) {
-        int cnt = batch - e < VX_L ? batch - e : VX_L;
-        for (int s = 0; s < VX_S; s++) {
-            vi valid = vx_valid(cnt - s * KI_W);
-            if (X)
-                vx_read(X, e, cnt, s, n, x);
-            else
-                for (int i = 0; i < n; i++)
-                    x[i] = vx_and(vx_draw(p, &r[s], i), valid);
-            vx_block(p, n, m, x, &valid, acc[s]);
-        }
+    for (int s = 0; s < VX_S; s++) {
+        struct vx_rng r;
+        VX_UNROLL
+        for (int k = 0; k < na; k++)
+            a[k] = (vf){0};
+        if (!X)
+            vx_rng_io(&r, sp, s, 0);
+        vx_sub(p, kind, &r, X, batch, s, n, m, a, x, t);
+        if (!X)
+            vx_rng_io(&r, sp, s, 1);
+        memcpy(acc + s * na, a, (size_t)na * sizeof *a);
     }
-    for (int s = 0; !X && s < VX_S; s++)
-        vx_rng_io(&r[s], sp, s, 1);
     vx_fold(na, acc, g, n, m);
 }
+
+/* The model kind as a constant, so its branches leave the inner loops. */
+VX_INLINE void vx_impl(const struct vx_par *p, struct kern_sampler *sp, const float *X,
+                       int batch, struct kern_grad *g, int n, int m, vf *a, vf *x, vf *t,
+                       vf *acc)
+{
+    if (p->kind == TRAIN_LINEAR)
+        vx_kind(p, TRAIN_LINEAR, sp, X, batch, g, n, m, a, x, t, acc);
+    else if (p->kind == TRAIN_RELU)
+        vx_kind(p, TRAIN_RELU, sp, X, batch, g, n, m, a, x, t, acc);
+    else
+        vx_kind(p, TRAIN_RELU_HIDDEN, sp, X, batch, g, n, m, a, x, t, acc);
+}
+
+/* A standard shape with its sizes known at compile time. */
+#define VX_SHAPE(N, M)                                                                   \
+    static void VX_CAT(vx_shape_##N##_##M, KI_SFX)(const struct vx_par *p,               \
+                                                   struct kern_sampler *sp,              \
+                                                   const float *X, int batch,            \
+                                                   struct kern_grad *g)                  \
+    {                                                                                    \
+        vf a[N * M + N + 1], x[N], t[3 * M + N], acc[VX_S * (N * M + N + 1)];            \
+        vx_impl(p, sp, X, batch, g, N, M, a, x, t, acc);                                 \
+    }
+VX_SHAPE(2, 1)
+VX_SHAPE(5, 2)
+VX_SHAPE(20, 5)
 
 /* Shapes of the paper's standard experiments get constant-folded loops. */
 void VX_FN(kern_vx_run)(const struct vx_par *p, struct kern_sampler *sp, const float *X,
                         int batch, struct kern_grad *g, int n, int m)
 {
     if (n == 2 && m == 1)
-        vx_impl(p, sp, X, batch, g, 2, 1);
+        VX_CAT(vx_shape_2_1, KI_SFX)(p, sp, X, batch, g);
     else if (n == 5 && m == 2)
-        vx_impl(p, sp, X, batch, g, 5, 2);
+        VX_CAT(vx_shape_5_2, KI_SFX)(p, sp, X, batch, g);
     else if (n == 20 && m == 5)
-        vx_impl(p, sp, X, batch, g, 20, 5);
-    else
-        vx_impl(p, sp, X, batch, g, n, m);
+        VX_CAT(vx_shape_20_5, KI_SFX)(p, sp, X, batch, g);
+    else {
+        const int na = n * m + n + 1;
+        vf a[na], x[n], t[3 * m + n], acc[VX_S * na];
+        vx_impl(p, sp, X, batch, g, n, m, a, x, t, acc);
+    }
 }
 
 /* The trainer's generator refilled `refills` times (kern_isa_rng_rate). */

@@ -259,9 +259,10 @@ static void test_gemm_step(double p)
     free(W), free(WT);
 }
 
-/* One small-model step on path isa from a fixed sampler state: the
- * gradient, loss and the generator state afterwards, as bytes. */
-static void vx_bits(enum kern_isa isa, int n, int m, double p, unsigned char *out, size_t cap)
+/* One small-model step of a kind on path isa from a fixed sampler state:
+ * the gradient, loss and the generator state afterwards, as bytes. */
+static void vx_bits(enum kern_isa isa, enum train_kind kind, int n, int m, double p,
+                    unsigned char *out, size_t cap)
 {
     enum { B = 200 };
     float W[64 * 8], WT[64 * 8], b[64], imp[64], gW[64 * 8] = {0}, gb[64] = {0};
@@ -275,7 +276,7 @@ static void vx_bits(enum kern_isa isa, int n, int m, double p, unsigned char *ou
     }
     struct kern_sampler sp;
     kern_sampler_init(&sp, 99, n, d);
-    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_model md = {kind, n, m, W, WT, b, imp, W, &data_uniform, NULL};
     struct kern_grad g = {gW, gb, 0, gW};
     kern_isa_set(isa);
     kern_vx_step(&md, &sp, B, &g);
@@ -289,7 +290,9 @@ static void vx_bits(enum kern_isa isa, int n, int m, double p, unsigned char *ou
     kern_sampler_free(&sp);
 }
 
-/* Every path of the small-model kernel gives the same bits as the base one. */
+/* Every path of the small-model kernel gives the same bits as the base one,
+ * for every tied kind (each takes its own branches through the fused
+ * multiply-adds). */
 static void test_vx_paths(void)
 {
     static const int shapes[][2] = {{2, 1}, {5, 2}, {20, 5}, {33, 7}};
@@ -301,14 +304,16 @@ static void test_vx_paths(void)
             continue;
         }
         int same = 1;
-        for (int s = 0; s < 4; s++)
-            for (double p = 1; p > 0.01; p /= 7) {
-                vx_bits(KERN_ISA_BASE, shapes[s][0], shapes[s][1], p, ref, sizeof ref);
-                vx_bits((enum kern_isa)isa, shapes[s][0], shapes[s][1], p, got, sizeof got);
-                same &= memcmp(ref, got, sizeof ref) == 0;
-            }
-        ok(same, "small-model kernel on %s: gradient, loss and generator state bit-identical "
-           "to the base path", kern_isa_name((enum kern_isa)isa));
+        for (int kind = TRAIN_LINEAR; kind <= TRAIN_RELU_HIDDEN; kind++)
+            for (int s = 0; s < 4; s++)
+                for (double p = 1; p > 0.01; p /= 7) {
+                    int n = shapes[s][0], m = shapes[s][1];
+                    vx_bits(KERN_ISA_BASE, kind, n, m, p, ref, sizeof ref);
+                    vx_bits((enum kern_isa)isa, kind, n, m, p, got, sizeof got);
+                    same &= memcmp(ref, got, sizeof ref) == 0;
+                }
+        ok(same, "small-model kernel on %s, every tied kind: gradient, loss and generator state "
+           "bit-identical to the base path", kern_isa_name((enum kern_isa)isa));
     }
 }
 
