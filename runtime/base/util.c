@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <float.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,12 +233,54 @@ int util_mkdirs(const char *path)
     return rc;
 }
 
-void util_fmt_double(char *buf, size_t size, double v)
+/* Significant digits of a %g rendering: first to last nonzero digit. */
+static int fmt_sig_digits(const char *s)
 {
-    /* the shortest of %.{6..17}g that reads back to the same double */
+    int first = -1, last = -1, at = 0;
+    for (; *s && *s != 'e'; s++) {
+        if (*s < '0' || *s > '9')
+            continue;
+        if (*s != '0') {
+            if (first < 0)
+                first = at;
+            last = at;
+        }
+        at++;
+    }
+    return first < 0 ? 1 : last - first + 1;
+}
+
+static void fmt_every_precision(char *buf, size_t size, double v)
+{
     for (int prec = 6; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             return;
     }
+}
+
+void util_fmt_double(char *buf, size_t size, double v)
+{
+    /* The shortest of %.{6..17}g that reads back to the same double. When
+     * 6 digits do not do, %.15g holds exactly the shortest k <= 15 digits
+     * (the correctly rounded k-digit value is within half an ulp, far
+     * inside the 15-digit rounding interval), so one more call formats it
+     * with %.{k}g; the text is the same as trying every precision.
+     * Subnormals carry fewer bits than that argument needs: try them all. */
+    if (v != 0 && (v < 0 ? -v : v) < DBL_MIN) {
+        fmt_every_precision(buf, size, v);
+        return;
+    }
+    snprintf(buf, size, "%.6g", v);
+    if (strtod(buf, NULL) == v)
+        return;
+    snprintf(buf, size, "%.15g", v);
+    if (strtod(buf, NULL) == v) {
+        int k = fmt_sig_digits(buf);
+        snprintf(buf, size, "%.*g", k < 7 ? 7 : k, v);
+        return;
+    }
+    snprintf(buf, size, "%.16g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, size, "%.17g", v);
 }

@@ -64,9 +64,9 @@ static size_t pad8(size_t n)
 
 static size_t reason_len(const struct train_result *r)
 {
-    if (!r->failed)
+    if (!r->failed || !r->fail_reason)
         return 0;
-    size_t len = strnlen(r->fail_reason, sizeof r->fail_reason);
+    size_t len = strlen(r->fail_reason);
     return len > MAX_REASON ? MAX_REASON : len;
 }
 
@@ -515,7 +515,11 @@ void cache_rec_to_result(const struct cache_rec *rec, struct train_result *out)
     out->m = rec->m;
     out->failed = rec->failed;
     out->fail_step = rec->fail_step;
-    memcpy(out->fail_reason, rec->reason, rec->reason_len);
+    if (rec->reason_len) {
+        out->fail_reason = xmalloc(rec->reason_len + 1);
+        memcpy(out->fail_reason, rec->reason, rec->reason_len);
+        out->fail_reason[rec->reason_len] = '\0';
+    }
     out->final_loss = rec->final_loss;
     out->p = xmalloc(4 * (rec->np ? rec->np : 1));
     memcpy(out->p, rec->p, 4 * rec->np);

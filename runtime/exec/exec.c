@@ -35,13 +35,13 @@ static int report_failures(const struct xctx *x)
     int nfailed = 0;
     for (int i = 0; i < p->nruns; i++) {
         const struct store_rec *r = exec_owns(x, i) ? store_find(x->s, p->runs[i].key) : NULL;
-        if (!r || !r->failed || x->need[i])
+        if (!r || !r->res.failed || x->need[i])
             continue;
         if (nfailed++ < 20) {
             char *js = plan_run_settings_json(p, i);
             diag_error(x->d, plan_run_span(p, i), "run %s failed: %s; settings %s",
                        plan_run_id(p, i).s,
-                       r->reason, js);
+                       r->res.fail_reason ? r->res.fail_reason : "", js);
             free(js);
         }
     }
@@ -148,7 +148,7 @@ static void write_report(struct xctx *x, struct fig_env *env, int status)
     long failed = 0;
     for (int i = 0; i < x->p->nruns; i++) {
         const struct store_rec *r = store_find(x->s, x->p->runs[i].key);
-        failed += r && r->failed;
+        failed += r && r->res.failed;
     }
     struct report_info info = { x->o->script, src ? src->text : NULL, src ? src->len : 0,
                                 x->p->nruns, x->trained, x->reused, failed, status };
@@ -164,17 +164,17 @@ static void write_report(struct xctx *x, struct fig_env *env, int status)
 static int produce_outputs(struct xctx *x, int status, int produce)
 {
     const struct plan *p = x->p;
-    struct train_result *results = xcalloc((size_t)(p->nruns ? p->nruns : 1), sizeof *results);
+    const struct train_result **results = xcalloc((size_t)(p->nruns ? p->nruns : 1),
+                                                  sizeof *results);
     for (int i = 0; i < p->nruns; i++) {
         const struct store_rec *rec = store_find(x->s, p->runs[i].key);
-        if (rec)
-            store_view(rec, &results[i]);   /* shallow: the store owns the arrays */
+        results[i] = rec ? &rec->res : NULL;   /* the store owns them */
     }
     const struct exec_options *o = x->o;
     struct fig_claims claims = { 0 };
     char *over = exec_overrides_text(o->source);
-    struct fig_env env = { o->outdir, p, results, x->d, o->script, o->render,
-                           o->quiet ? NULL : o->msg, &claims, over };
+    struct fig_env env = { o->outdir, p, NULL, x->d, o->script, o->render,
+                           o->quiet ? NULL : o->msg, &claims, over, results };
     int worst = 0;
     for (int i = 0; produce && i < p->noutputs && !exec_cancel; i++) {
         int r = exec_output(&env, &p->outputs[i], o);

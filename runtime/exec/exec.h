@@ -57,8 +57,7 @@ extern volatile sig_atomic_t exec_cancel;
 
 struct exec_store *exec_store_new(void);
 void exec_store_free(struct exec_store *s);
-/* The trained result of a run, or NULL. The result is a view valid until the
- * next call on the store. */
+/* The trained result of a run, or NULL; valid until the next run is stored. */
 const struct train_result *exec_store_get(const struct exec_store *s, const struct plan_run *r);
 
 /* Run a plan. Returns 0 when everything trained and every expectation held,

@@ -23,7 +23,7 @@ static void base_weights(const struct xctx *x, int run, struct train_spec *sp)
 {
     int b = x->p->runs[run].base;
     const struct store_rec *rec = b >= 0 ? store_find(x->s, x->p->runs[b].key) : NULL;
-    sp->base_p = rec && !rec->failed ? rec->p : NULL;
+    sp->base_p = rec && !rec->res.failed ? rec->res.p : NULL;
 }
 
 /* Train runs idx[0..count) (one batch); store and persist every finished
@@ -47,7 +47,8 @@ static int train_chunk(struct xctx *x, const int *idx, int count, struct progres
     int failed = 0;
     for (int i = 0; i < count; i++) {
         /* A run stopped by the cancel flag is not a result: train it next time. */
-        if (!(cancelled && res[i].failed && strstr(res[i].fail_reason, "cancel"))) {
+        if (!(cancelled && res[i].failed && res[i].fail_reason &&
+              strstr(res[i].fail_reason, "cancel"))) {
             store_put_result(x->s, p->runs[idx[i]].key, &res[i], x->keep_curve);
             x->need[idx[i]] = 0;
             done[ndone++] = idx[i];
@@ -75,7 +76,8 @@ static int train_chunk(struct xctx *x, const int *idx, int count, struct progres
 
 /* How many runs the next chunk takes: enough to last about save_every
  * seconds at the speed of the last chunk, growing at most 4-fold a time,
- * always a whole round of threads. */
+ * always a whole round of threads. The cap bounds a chunk's specs and
+ * results (about 0.5 KB a run) when runs take microseconds. */
 static int next_chunk(const struct exec_options *o, int last, double secs)
 {
     int t = o->threads > 0 ? o->threads : 1;
@@ -84,8 +86,8 @@ static int next_chunk(const struct exec_options *o, int last, double secs)
     double want = secs > 0 ? o->save_every * last / secs : 4.0 * last;
     if (want > 4.0 * last)
         want = 4.0 * last;
-    if (want > 65536)
-        want = 65536;
+    if (want > 16384)
+        want = 16384;
     int k = (int)want < t ? t : (int)want;
     return (k + t - 1) / t * t;
 }

@@ -98,6 +98,10 @@ struct where {
     int *start;      /* [nruns + 1] */
     int *group, *cell;
     char **outputs;  /* [ngroups] JSON array of the output names reading the group */
+    /* the last point's coordinates as JSON: a point's repeats follow each
+     * other, and each record writes them twice */
+    int coords_group, coords_point;
+    char *coords;
 };
 
 static void where_outputs(const struct xctx *x, struct where *w)
@@ -146,6 +150,8 @@ static void where_build(const struct xctx *x, struct where *w)
         }
     free(fill);
     where_outputs(x, w);
+    w->coords_group = -1;
+    w->coords = NULL;
 }
 
 static void where_free(struct where *w, int ngroups)
@@ -156,11 +162,32 @@ static void where_free(struct where *w, int ngroups)
     free(w->start);
     free(w->group);
     free(w->cell);
+    free(w->coords);
+}
+
+/* Write the coordinates of group g's point, formatted once per point. */
+static void where_coords(FILE *fp, struct where *w, const struct plan *p, int g, int point)
+{
+    if (!(w->coords && w->coords_group == g && w->coords_point == point)) {
+        free(w->coords);
+        w->coords = NULL;
+        size_t len = 0;
+        FILE *ms = open_memstream(&w->coords, &len);
+        if (!ms) {   /* no memory for the copy: write them directly */
+            json_coords(fp, &p->groups[g], point);
+            return;
+        }
+        json_coords(ms, &p->groups[g], point);
+        fclose(ms);
+        w->coords_group = g;
+        w->coords_point = point;
+    }
+    fputs(w->coords, fp);
 }
 
 /* The grid cells reading run i: the first one as the run's own experiment,
  * point and coordinates, all of them under "reads". */
-static void json_where(FILE *fp, const struct xctx *x, const struct where *w, int i)
+static void json_where(FILE *fp, const struct xctx *x, struct where *w, int i)
 {
     const struct plan *p = x->p;
     for (int k = w->start[i]; k < w->start[i + 1]; k++) {
@@ -170,13 +197,13 @@ static void json_where(FILE *fp, const struct xctx *x, const struct where *w, in
             fputs(",\"experiment\":", fp);
             exec_json_string(fp, g->experiment ? g->experiment : "");
             fprintf(fp, ",\"group\":%d,\"point\":%d,\"coords\":", w->group[k], point);
-            json_coords(fp, g, point);
+            where_coords(fp, w, p, w->group[k], point);
             fprintf(fp, ",\"outputs\":%s,\"reads\":[", w->outputs[w->group[k]]);
         }
         fprintf(fp, "%s{\"group\":%d,\"experiment\":", k > w->start[i] ? "," : "", w->group[k]);
         exec_json_string(fp, g->experiment ? g->experiment : "");
         fprintf(fp, ",\"point\":%d,\"coords\":", point);
-        json_coords(fp, g, point);
+        where_coords(fp, w, p, w->group[k], point);
         fprintf(fp, ",\"outputs\":%s}", w->outputs[w->group[k]]);
     }
     if (w->start[i] == w->start[i + 1])
@@ -245,7 +272,7 @@ static void json_curve(FILE *fp, const struct train_result *r)
 /* One run as one JSON object (doc/results.md): identity and place in the
  * grids, seeds as strings (they exceed 2^53), settings, failure, tensors,
  * metrics, curve. A run whose curve was not kept in memory has none. */
-static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int i,
+static void json_run(FILE *fp, const struct xctx *x, struct where *w, int i,
                      const struct train_result *r, int has_curve)
 {
     const struct plan_run *run = &x->p->runs[i];
@@ -262,7 +289,7 @@ static void json_run(FILE *fp, const struct xctx *x, const struct where *w, int 
     fprintf(fp, ",\"failed\":%s,\"failure\":", r->failed ? "true" : "false");
     if (r->failed) {
         fprintf(fp, "{\"step\":%d,\"reason\":", r->fail_step);
-        exec_json_string(fp, r->fail_reason);
+        exec_json_string(fp, r->fail_reason ? r->fail_reason : "");
         fputc('}', fp);
     } else
         fputs("null", fp);

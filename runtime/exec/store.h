@@ -11,20 +11,14 @@
 struct exec_store;
 #include "train.h"
 
+/* A record is the result itself, its arrays carved from the store's arena,
+ * so outputs read it in place: a million runs need no second copy. The
+ * curve is kept only when asked for; snapshots always are (asking for them
+ * is the point). fail_reason is NULL unless the run failed. */
 struct store_rec {
+    struct train_result res; /* shallow: never train_result_free it */
     uint64_t key;
-    const struct model_kind *kind;
-    float *p;                /* the kind's tensors in order */
-    int *curve_step;
-    double *curve_loss;
-    char *reason;            /* NUL-terminated; "" unless failed */
-    double final_loss;
-    int n, m, failed, fail_step, ncurve;
     int curve_dropped;       /* the run had a curve that was not kept */
-    int nsnap;               /* snapshots (see struct train_result), always kept */
-    int *snap_step;
-    double *snap_loss;
-    float *snap_p;
 };
 
 const struct store_rec *store_find(const struct exec_store *s, uint64_t key);
@@ -37,5 +31,7 @@ void store_put_cache(struct exec_store *s, uint64_t key, const struct cache_rec 
 /* A shallow train_result over a record: arrays point into the store. */
 void store_view(const struct store_rec *rec, struct train_result *out);
 long store_count(const struct exec_store *s);
+/* Room for count records, so that a plan of known size grows no further. */
+void store_reserve(struct exec_store *s, long count);
 
 #endif

@@ -47,6 +47,8 @@ void exec_xctx_init(struct xctx *x, struct exec_store *s, const struct plan *p, 
         x->index = o->shard_index;
         x->count = o->shard_count;
     }
+    /* the plan's runs at most: a store that doubles would hold twice that */
+    store_reserve(s, store_count(s) + p->nruns);
     size_t n = (size_t)(p->nruns ? p->nruns : 1);
     x->ids = xcalloc(n, sizeof *x->ids);
     x->need = xcalloc(n, 1);

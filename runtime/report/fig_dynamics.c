@@ -35,7 +35,7 @@ static void dynamics_panel(struct fig_env *e, const struct plan_group *g, int p,
     char *lab = fig_point_label(e, g, p, " = ");
     int *runs = xmalloc(sizeof(int) * (size_t)g->nrepeat);
     int k = fig_point_runs(e, g, p, runs, NULL);
-    const struct train_result *r = k > 0 ? &e->results[runs[0]] : NULL;
+    const struct train_result *r = k > 0 ? fig_result(e, runs[0]) : NULL;
     if (!r || r->nsnap <= 0) {
         fprintf(dat, "# point %d (%s): no usable run with snapshots; not drawn\n", p, lab);
         gp_empty_panel(gp, lab, "no snapshots to draw");

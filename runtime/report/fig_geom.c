@@ -96,7 +96,7 @@ int fig_emit_graph(struct fig_env *e, const struct plan_output *o)
             gp_empty_panel(gp, lab, "no usable run");
             fprintf(f.dat.fp, "# point %d: no usable run\n0 0 0 16777215\n\n\n0 0 0 0 0 16777215 0\n\n\n", p);
         } else {
-            graph_blocks(f.dat.fp, &e->results[runs[0]], p);
+            graph_blocks(f.dat.fp, fig_result(e, runs[0]), p);
             fputs("set title \"", gp);
             gp_puts_quoted(gp, lab);
             fprintf(gp, "\" font ',9'\nplot dat index %d using 1:2:3:4:6 with vectors nohead "
@@ -175,7 +175,7 @@ static double geom_best(const struct fig_env *e, const struct plan_group *g, int
         double rep;
         if (fig_run_metric(e, runs[j], NAMES_M_REPRESENTED, 0, &rep) == 0 &&
             (rep >= g->n) == full)
-            return e->results[runs[j]].final_loss;
+            return fig_result(e, runs[j])->final_loss;
     }
     return NAN;
 }

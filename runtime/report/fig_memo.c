@@ -104,7 +104,7 @@ static int memo_run(const struct fig_env *e, const struct plan_group *g, int p)
  * hide the points). Returns the largest length written. */
 static double memo_vectors(const struct fig_env *e, int run, FILE *dat)
 {
-    const struct train_result *r = &e->results[run];
+    const struct train_result *r = fig_result(e, run);
     struct train_spec sp;
     plan_run_spec(e->plan, run, &sp, NULL);
     double *H, lim = 0;

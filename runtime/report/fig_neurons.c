@@ -63,11 +63,11 @@ static void neuron_panel(struct fig_env *e, const struct plan_group *g, int p, F
     int *runs = xmalloc(sizeof(int) * (size_t)g->nrepeat);
     int k = fig_point_runs(e, g, p, runs, NULL);
     struct train_neurons nr;
-    if (k <= 0 || train_neurons_of(&e->results[runs[0]], &nr) != 0) {
+    if (k <= 0 || train_neurons_of(fig_result(e, runs[0]), &nr) != 0) {
         fprintf(dat, "# point %d (%s): no usable run; not drawn\n", p, lab);
         gp_empty_panel(gp, lab, "run diverged: nothing to draw");
     } else {
-        const struct train_result *r = &e->results[runs[0]];
+        const struct train_result *r = fig_result(e, runs[0]);
         fprintf(dat, "# block %d: point %d (%s), run %s\n# position  bottom  top  feature  "
                 "neuron\n", *block, p, lab, plan_run_id(e->plan, runs[0]).s);
         double top = neuron_block(dat, r, &nr);

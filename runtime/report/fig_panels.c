@@ -78,7 +78,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         if (run < 0)
             continue;
         for (int i = 0; i < g->n; i++) {
-            double nv = wnorm(train_dirs(&e->results[run]) + i * g->m, g->m);
+            double nv = wnorm(train_dirs(fig_result(e, run)) + i * g->m, g->m);
             double imp = plan_run_importance(e->plan, run)[i];
             lim = fmax(lim, 1.15 * nv);
             imin = fmin(imin, imp);
@@ -101,7 +101,7 @@ static void features2d(struct fig_env *e, const struct plan_group *g, struct gp_
         fprintf(dat, "# block %d: point %d (%s), run %s\n# feature  W_i[0]  W_i[1]  importance  norm\n",
                 block, p, lab, plan_run_id(e->plan, run).s);
         for (int i = 0; i < g->n; i++) {
-            const float *w = train_dirs(&e->results[run]) + i * g->m;
+            const float *w = train_dirs(fig_result(e, run)) + i * g->m;
             fprintf(dat, "%d ", i);
             gp_num(dat, w[0]);
             fputc(' ', dat);
@@ -146,7 +146,7 @@ static void wtw(struct fig_env *e, const struct plan_group *g, struct gp_files *
         int run = panel_run(e, g, p, gp, dat, &lab);
         if (run < 0)
             continue;
-        const struct train_result *r = &e->results[run];
+        const struct train_result *r = fig_result(e, run);
         const float *W = train_dirs(r), *bias = train_tensor(r, "b", NULL, NULL);
         fprintf(dat, "# block %d: point %d (%s), run %s: W_i . W_j, row i, column j\n",
                 block, p, lab, plan_run_id(e->plan, run).s);
@@ -187,7 +187,7 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
     for (int p = 0; p < g->npoints; p++) {
         int run = shown_run(e, g, p);
         for (int i = 0; run >= 0 && i < n; i++)
-            top = fmax(top, 1.1 * wnorm(train_dirs(&e->results[run]) + i * g->m, g->m));
+            top = fmax(top, 1.1 * wnorm(train_dirs(fig_result(e, run)) + i * g->m, g->m));
     }
     fprintf(gp, "set xrange [-0.5:%d.5]\nset yrange [0:%.3f]\nset palette defined %s\n"
             "set cbrange [0:1]\nset cblabel 'superposition Σ_{j≠i}(Ŵ_i·W_j)^2'\n"
@@ -202,7 +202,7 @@ static void norms(struct fig_env *e, const struct plan_group *g, struct gp_files
         if (run < 0)
             continue;
         struct train_metrics mt;
-        if (train_metrics_of(&e->results[run], &mt) != 0) {
+        if (train_metrics_of(fig_result(e, run), &mt) != 0) {
             free(lab);
             continue;
         }
@@ -314,7 +314,7 @@ int fig_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
     fprintf(out, "%s: %s (%s)\n", o->figure ? o->figure : o->stem, model, fig_repeat_words(g));
     free(model);
     gp_preview(e, o, out);
-    if (!e->results) {   /* nothing in memory: point at the files instead */
+    if (!fig_has_results(e)) {   /* nothing in memory: point at the files instead */
         fprintf(out, "  see %s/%s.gp and %s.dat\n", e->outdir ? e->outdir : ".", o->stem, o->stem);
         return 0;
     }
@@ -333,7 +333,7 @@ int fig_preview(struct fig_env *e, const struct plan_output *o, FILE *out)
             fprintf(out, "  %-28s no usable run (diverged or not trained)\n", lab);
         int run = shown_run(e, g, p);
         if (run >= 0 && o->kind == PLAN_PLOT && o->figure_id == NAMES_FIG_WTW)
-            preview_wtw(&e->results[run], out);
+            preview_wtw(fig_result(e, run), out);
         free(lab);
     }
     return 0;

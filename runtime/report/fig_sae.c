@@ -91,7 +91,7 @@ int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o)
             pr = &e->plan->runs[runs[0]];
             plan_run_spec(e->plan, runs[0], &sp, &base);
             const float *bp = pr->base >= 0 && fig_run_usable(e, pr->base)
-                                  ? e->results[pr->base].p : NULL;
+                                  ? fig_result(e, pr->base)->p : NULL;
             if (sae_source_init(&src, &sp, bp) != 0 || src.d != 2)
                 pr = NULL;
         }
@@ -101,7 +101,7 @@ int fig_emit_sae2d(struct fig_env *e, const struct plan_output *o)
             continue;
         }
         fig_sae_arrows(f.dat.fp, src.map, src.nfeat, src.truth);
-        fig_sae_arrows(f.dat.fp, train_tensor(&e->results[runs[0]], "W_dec", NULL, NULL),
+        fig_sae_arrows(f.dat.fp, train_tensor(fig_result(e, runs[0]), "W_dec", NULL, NULL),
                        g->n, NULL);
         fputs("set title \"", f.gp.fp);
         gp_puts_quoted(f.gp.fp, label);

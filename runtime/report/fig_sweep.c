@@ -64,7 +64,7 @@ static void dim_scatter(struct fig_env *e, const struct plan_group *g, FILE *dat
         int k = fig_point_kept(e, g, p, runs);
         for (int j = 0; j < k; j++) {
             struct train_metrics mt;
-            if (train_metrics_of(&e->results[runs[j]], &mt) != 0)
+            if (train_metrics_of(fig_result(e, runs[j]), &mt) != 0)
                 continue;
             fprintf(dat, "# point %d run %s\n", p, plan_run_id(e->plan, runs[j]).s);
             for (int i = 0; i < g->n; i++) {
@@ -156,7 +156,7 @@ static void loss(struct fig_env *e, const struct plan_group *g, struct gp_files 
         if (k == 0)
             fprintf(dat, "# point %d (%s): no usable run (diverged or not trained); not drawn\n", p, lab);
         for (int j = 0; j < k; j++) {
-            const struct train_result *r = &e->results[runs[j]];
+            const struct train_result *r = fig_result(e, runs[j]);
             fprintf(dat, "# block %d: point %d (%s), run %s: step loss\n", block, p, lab,
                     plan_run_id(e->plan, runs[j]).s);
             for (int s = 0; s < r->ncurve; s++) {

@@ -20,14 +20,22 @@ void fig_claims_free(struct fig_claims *c);
 struct fig_env {
     const char *outdir;                  /* existing output directory */
     const struct plan *plan;
-    const struct train_result *results;  /* [plan->nruns] */
+    const struct train_result *results;  /* [plan->nruns], or NULL: see result_of */
     struct diag *diag;                   /* for errors at an output's span */
     const char *script;                  /* script path, for headers */
     int render;                          /* run gnuplot to render when available */
     FILE *msg;                           /* human notes (stderr), e.g. "gnuplot not found" once */
     struct fig_claims *claims;           /* expect results are appended here (may be NULL) */
     const char *overrides;               /* "-D steps=500 --seed 3", or NULL: headers, titles */
+    /* [plan->nruns] pointers (NULL: not trained) instead of results: the
+     * executor points into its store rather than copy a million results */
+    const struct train_result *const *result_of;
 };
+
+/* Run `run`'s result (an empty one, no weights, if it has none). */
+const struct train_result *fig_result(const struct fig_env *e, int run);
+/* Whether e holds results at all (a preview may have none). */
+int fig_has_results(const struct fig_env *e);
 
 enum table_format { TABLE_TEXT, TABLE_CSV, TABLE_JSONL };
 

@@ -72,7 +72,7 @@ int fig_phase_cells(const struct fig_env *e, const struct plan_group *g, struct 
         c->q[0] = c->q[1] = c->q[2] = 0;
         for (int j = 0; j < use; j++) {
             double q[3];
-            quantities(&e->results[runs[j]], q);
+            quantities(fig_result(e, runs[j]), q);
             for (int t = 0; t < 3; t++)
                 c->q[t] += q[t] / use;
         }

@@ -8,11 +8,24 @@
 #include <string.h>
 #include "fig_impl.h"
 
+const struct train_result *fig_result(const struct fig_env *e, int run)
+{
+    static const struct train_result none;
+    if (e->result_of)
+        return e->result_of[run] ? e->result_of[run] : &none;
+    return e->results ? &e->results[run] : &none;
+}
+
+int fig_has_results(const struct fig_env *e)
+{
+    return e->results || e->result_of;
+}
+
 int fig_run_usable(const struct fig_env *e, int run)
 {
-    if (!e->results)
+    if (!fig_has_results(e))
         return 0;
-    const struct train_result *r = &e->results[run];
+    const struct train_result *r = fig_result(e, run);
     return r->p != NULL && !r->failed;
 }
 
@@ -27,7 +40,7 @@ int fig_point_runs(const struct fig_env *e, const struct plan_group *g, int p, i
         }
         /* insertion by loss keeps the order stable for equal losses */
         int at = k;
-        while (at > 0 && e->results[runs[at - 1]].final_loss > e->results[run].final_loss) {
+        while (at > 0 && fig_result(e, runs[at - 1])->final_loss > fig_result(e, run)->final_loss) {
             runs[at] = runs[at - 1];
             at--;
         }
@@ -86,9 +99,9 @@ void fig_report_bad(struct fig_env *e, const struct plan_output *o)
     const struct plan_group *g = &e->plan->groups[o->group];
     for (int i = 0; i < g->npoints * g->nrepeat; i++) {
         int run = g->runs[i];
-        if (!e->results || fig_run_usable(e, run))
+        if (!fig_has_results(e) || fig_run_usable(e, run))
             continue;
-        const struct train_result *r = &e->results[run];
+        const struct train_result *r = fig_result(e, run);
         char *lab = fig_point_label(e, g, i / g->nrepeat, "=");
         struct plan_id id = plan_run_id(e->plan, run);
         if (r->p == NULL)
@@ -96,7 +109,7 @@ void fig_report_bad(struct fig_env *e, const struct plan_output *o)
                         id.s, lab);
         else
             diag_report(e->diag, DIAG_WARNING, &o->span, "run %s at %s diverged (%s); left out",
-                        id.s, lab, r->fail_reason[0] ? r->fail_reason : "failed");
+                        id.s, lab, r->fail_reason && r->fail_reason[0] ? r->fail_reason : "failed");
         free(lab);
     }
 }

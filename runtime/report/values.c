@@ -109,7 +109,7 @@ static int v_sae_eval(const struct values_run *v, struct sae_eval *ev)
         return -1;
     const struct plan_run *pr = &v->e->plan->runs[v->run];
     const float *base_p = pr->base >= 0 && fig_run_usable(v->e, pr->base)
-                              ? v->e->results[pr->base].p : NULL;
+                              ? fig_result(v->e, pr->base)->p : NULL;
     struct train_spec sp, base;
     plan_run_spec(v->e->plan, v->run, &sp, &base);
     return sae_evaluate(&sp, v->r->p, base_p, ev);
@@ -238,7 +238,7 @@ int fig_metric_sampled(int metric)
 
 int fig_run_metric(const struct fig_env *e, int run, int metric, int idx, double *out)
 {
-    const struct train_result *r = &e->results[run];
+    const struct train_result *r = fig_result(e, run);
     if (!fig_run_usable(e, run) || !fig_metric_per_run(metric))
         return -1;
     int per_feature = names_metrics[metric].kind == NAMES_FEATURE;

@@ -34,6 +34,7 @@ void train_result_free(struct train_result *r)
 {
     free(r->p), free(r->curve_step), free(r->curve_loss);
     free(r->snap_step), free(r->snap_loss), free(r->snap_p);
+    free(r->fail_reason);
     memset(r, 0, sizeof *r);
 }
 
@@ -169,8 +170,47 @@ double train_lr_factor(const struct train_recipe *rc, int step)
     return sched_shape(rc->sched, step - w, rc->steps - w);
 }
 
-/* One optimizer step (t counts from 1), as torch.optim does it. */
-static void optim_step(struct train_state *st, const struct train_recipe *rc, double lr, int t)
+/* Adam's bias corrections 1 - beta1^t and sqrt(1 - beta2^t) for t = 1..len,
+ * kept by each training thread across its runs: with small models the two
+ * pow() calls of every step were a tenth of the time. The values are the
+ * ones pow() gives, so the memo changes no bit. */
+struct bias_memo {
+    double b1, b2;
+    int len;
+    double *c1, *c2;         /* [len + 1], index t */
+};
+
+enum { BIAS_MEMO_MAX = 1 << 20 };   /* longer runs compute them per step */
+
+/* The memo ready for rc (NULL when rc is too long for one). */
+static const struct bias_memo *bias_memo_for(struct bias_memo *bm, const struct train_recipe *rc)
+{
+    if (!bm || rc->steps > BIAS_MEMO_MAX)
+        return NULL;
+    if (bm->c1 && bm->b1 == rc->beta1 && bm->b2 == rc->beta2 && bm->len >= rc->steps)
+        return bm;
+    free(bm->c1), free(bm->c2);
+    bm->b1 = rc->beta1;
+    bm->b2 = rc->beta2;
+    bm->len = rc->steps;
+    bm->c1 = xmalloc(sizeof(double) * ((size_t)bm->len + 1));
+    bm->c2 = xmalloc(sizeof(double) * ((size_t)bm->len + 1));
+    for (int t = 1; t <= bm->len; t++) {
+        bm->c1[t] = 1 - pow(rc->beta1, t);
+        bm->c2[t] = sqrt(1 - pow(rc->beta2, t));
+    }
+    return bm;
+}
+
+static void bias_memo_free(struct bias_memo *bm)
+{
+    free(bm->c1), free(bm->c2);
+}
+
+/* One optimizer step (t counts from 1), as torch.optim does it; bm holds
+ * the bias corrections or is NULL. */
+static void optim_step(struct train_state *st, const struct train_recipe *rc, double lr, int t,
+                       const struct bias_memo *bm)
 {
     float *restrict p = st->p, *restrict g = st->g, *restrict m1 = st->m1, *restrict m2 = st->m2;
     const int np = st->np;
@@ -185,8 +225,8 @@ static void optim_step(struct train_state *st, const struct train_recipe *rc, do
         return;
     }
     const float b1 = (float)rc->beta1, b2 = (float)rc->beta2, eps = (float)rc->eps;
-    const float step = (float)(lr / (1 - pow(rc->beta1, t)));
-    const float bc2 = (float)sqrt(1 - pow(rc->beta2, t));
+    const float step = (float)(lr / (bm ? bm->c1[t] : 1 - pow(rc->beta1, t)));
+    const float bc2 = (float)(bm ? bm->c2[t] : sqrt(1 - pow(rc->beta2, t)));
     const float decay = rc->optim == TRAIN_ADAMW ? (float)(1 - lr * rc->weight_decay) : 1.0f;
     const float l2 = rc->optim == TRAIN_ADAM ? (float)rc->weight_decay : 0.0f;
     for (int i = 0; i < np; i++) {
@@ -206,11 +246,18 @@ static int params_finite(const struct train_state *st)
     return s == 0;
 }
 
-static void run_fail(struct train_result *out, int step, const char *what, double lr)
+/* Mark out failed, for the reason `why` (taken over). */
+static void result_fail(struct train_result *out, char *why)
 {
     out->failed = 1;
+    free(out->fail_reason);
+    out->fail_reason = why;
+}
+
+static void run_fail(struct train_result *out, int step, const char *what, double lr)
+{
     out->fail_step = step;
-    snprintf(out->fail_reason, sizeof out->fail_reason, "%s at step %d (lr=%g)", what, step, lr);
+    result_fail(out, xasprintf("%s at step %d (lr=%g)", what, step, lr));
 }
 
 /* Reject what cannot be trained, instead of crashing on it. */
@@ -231,8 +278,7 @@ static int spec_invalid(const struct train_spec *sp, struct train_result *out)
         why = "no model kind";
     if (!why)
         return 0;
-    out->failed = 1;
-    snprintf(out->fail_reason, sizeof out->fail_reason, "%s", why);
+    result_fail(out, xstrdup(why));
     return 1;
 }
 
@@ -260,6 +306,7 @@ struct run_ctx {
     int nsnap_at;
     float *setX, *setT;      /* the finite training set (recipe.dataset), or NULL */
     int nset;
+    const struct bias_memo *bias;   /* Adam's bias corrections, or NULL */
 };
 
 #ifdef TMSL_FAULTS
@@ -345,9 +392,8 @@ static int run_step(struct run_ctx *c, int step)
 {
     const struct train_recipe *rc = &c->sp->recipe;
     if (c->hk && c->hk->cancel && *c->hk->cancel) {
-        c->out->failed = 1;
         c->out->fail_step = step;
-        snprintf(c->out->fail_reason, sizeof c->out->fail_reason, "cancelled");
+        result_fail(c->out, xstrdup("cancelled"));
         return 1;
     }
     double lr = rc->lr * train_lr_factor(rc, step);
@@ -357,7 +403,7 @@ static int run_step(struct run_ctx *c, int step)
         return 1;
     }
     run_record(c, step, loss);
-    optim_step(&c->st, rc, lr, step + 1);
+    optim_step(&c->st, rc, lr, step + 1, c->bias);
     if (c->kr.def->after)
         c->kr.def->after(&c->kr, step, c->st.p, c->st.m1, c->st.m2);
     if (!params_finite(&c->st)) {
@@ -394,10 +440,11 @@ static void train_flush_end(unsigned old)
 }
 
 /* "vx", "fused", "gemm/x5", ...: the kernel, and for gemm its arithmetic. */
-static void run_label(const struct kern_def *d, int fast, char *buf, size_t size)
+static const char *run_label(const struct kern_def *d, int fast)
 {
-    int gemm = strcmp(d->name, "gemm") == 0;
-    snprintf(buf, size, "%s%s", d->name, gemm ? (fast ? "/x5" : "/blas") : "");
+    if (strcmp(d->name, "gemm") == 0)
+        return fast ? "gemm/x5" : "gemm/blas";
+    return d->name;
 }
 
 int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
@@ -412,7 +459,7 @@ int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
         snprintf(buf, size, "none");
         return 0;
     }
-    run_label(d, kern_x5_usable(sp->m), buf, size);
+    snprintf(buf, size, "%s", run_label(d, kern_x5_usable(sp->m)));
     /* gemm's two arithmetics round differently, and a forced kernel is
      * not the one a plain run of these settings would get */
     return d != dflt || strcmp(d->name, "gemm") == 0;
@@ -436,14 +483,13 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     c->kr.def = kern_pick(sp->kind, dg, &c->kr.md, sp->density);
     if (c->kr.def) {
         c->kr.def->init(&c->kr);
-        run_label(c->kr.def, c->kr.gws.fast, c->out->kernel, sizeof c->out->kernel);
+        c->out->kernel = run_label(c->kr.def, c->kr.gws.fast);
         if (c->kr.def->after)
             c->kr.def->after(&c->kr, -1, c->st.p, c->st.m1, c->st.m2);
         return 0;
     }
-    c->out->failed = 1;
-    snprintf(c->out->fail_reason, sizeof c->out->fail_reason,
-             "no kernel serves model %s with data %s", sp->kind->name, dg->name);
+    result_fail(c->out, xasprintf("no kernel serves model %s with data %s", sp->kind->name,
+                                  dg->name));
     return -1;
 }
 
@@ -464,13 +510,15 @@ static void run_loop(struct run_ctx *c)
 }
 
 static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
-                      struct train_result *out)
+                      struct train_result *out, struct bias_memo *bm)
 {
     result_init(out, sp);
     if (spec_invalid(sp, out))
         return;
     struct run_ctx c = {.sp = sp, .hk = hk, .out = out};
     const struct train_recipe *rc = &sp->recipe;
+    if (rc->optim != TRAIN_SGD)
+        c.bias = bias_memo_for(bm, rc);
     const struct data_gen *dg = sp->data ? sp->data : data_find(sp->kind->data);
     kern_sampler_init(&c.smp, sp->seed, sp->n, sp->density);
     state_init(&c.st, sp, &c.smp.rng);
@@ -505,15 +553,18 @@ struct pool {
 static void *pool_worker(void *arg)
 {
     struct pool *pl = arg;
+    struct bias_memo bm = {0};
     for (;;) {
         int k = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
         if (k >= pl->count)
-            return NULL;
+            break;
         int r = pl->order[k];
         unsigned mode = train_flush_begin();
-        run_train(&pl->specs[r], pl->hk, &pl->out[r]);
+        run_train(&pl->specs[r], pl->hk, &pl->out[r], &bm);
         train_flush_end(mode);
     }
+    bias_memo_free(&bm);
+    return NULL;
 }
 
 static double run_cost(const struct train_spec *sp)

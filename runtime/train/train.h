@@ -74,22 +74,24 @@ struct train_spec {
 };
 
 /* What a run produced. All arrays are owned by the result. */
+/* Fields are grouped by size, so that a million of them (the store keeps
+ * one per run) waste no padding. */
 struct train_result {
     const struct model_kind *kind;
     int n, m;
     int failed;              /* diverged: NaN/inf loss or weights */
-    char fail_reason[160];
     int fail_step;
+    int ncurve;
+    int nsnap;               /* snapshots taken (recipe.snapshots asks for them) */
+    char *fail_reason;       /* why it failed (owned, freed with the result), or NULL */
     float *p;                /* every tensor of kind, in its order (train_tensor) */
     double final_loss;       /* mean loss over the last min(100, steps) steps, notebook unit */
-    int ncurve;
     int *curve_step;         /* [ncurve] */
     double *curve_loss;      /* [ncurve] loss at that step */
     /* The kernel and arithmetic path that trained the run: vx, fused and
      * untied give the same bits on every CPU; gemm/x5 (AVX-512 blocks) and
      * gemm/blas round differently, and BLAS by its CPU core type too. */
-    char kernel[24];
-    int nsnap;               /* snapshots taken (recipe.snapshots asks for them) */
+    const char *kernel;      /* static text, NULL before a kernel is picked */
     int *snap_step;          /* [nsnap] steps done when taken, increasing */
     double *snap_loss;       /* [nsnap] loss of the last of those steps */
     float *snap_p;           /* [nsnap * train_nparams] the parameters then */

@@ -36,7 +36,7 @@ static void make_result(struct train_result *r, int n, int m, int ncurve, int fa
     if (failed) {
         r->failed = 1;
         r->fail_step = 17;
-        strcpy(r->fail_reason, "loss is not finite");
+        r->fail_reason = xstrdup("loss is not finite");
     }
 }
 

@@ -115,7 +115,7 @@ static void group_linear(void)
             res_W(k)[0] = 0.2f;   /* worse repeat: feature 0 lost */
         if (j == 2) {
             res[k].failed = 1;
-            strcpy(res[k].fail_reason, "loss became NaN");
+            res[k].fail_reason = "loss became NaN";
         }
     }
 }
