@@ -13,15 +13,13 @@
 #include <string.h>
 
 #include "kern.h"
+#include "kern_isa.h"
 #include "util.h"
 
 /* Length-n and length-m loops go through kern_axpy, written with the
  * compiler's generic 16-float vectors; the per-element operations and their
  * order are those of the plain loop, so every build computes the same. */
 typedef float kern_vf __attribute__((vector_size(64)));
-typedef float kern_vf8 __attribute__((vector_size(32)));
-typedef int32_t kern_vi8 __attribute__((vector_size(32)));
-typedef uint64_t kern_vq __attribute__((vector_size(64)));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
@@ -98,78 +96,39 @@ void kern_ws_free(struct kern_ws *ws)
     free(ws->h), free(ws->hpre), free(ws->dh), free(ws->idx);
 }
 
-/* Gap to the next present element: floor(log U / log(1-p)), U in (0,1]. */
-static uint64_t kern_geom(struct kern_sampler *sp)
-{
-    double g = log(rng_open53(&sp->rng)) * sp->inv_log_q;
-    return g < 4e18 ? (uint64_t)g : (uint64_t)4e18;
-}
+/* The draws: the baseline instance here, the wider ones in kern_draw_*.c;
+ * all return the same examples, so the dispatch never changes a result. */
+#define KD_SFX base
+#include "kern_draw_body.h"
 
 int kern_draw(struct kern_sampler *sp, int *idx, float *val)
 {
-    int n = sp->n, c = 0;
-    if (!sp->geometric) {
-        for (int i = 0; i < n; i++) {
-            uint64_t r = rng_next(&sp->rng);
-            if ((r & 0xffffffffu) < sp->thr[i]) {
-                idx[c] = i;
-                val[c++] = rng_unit24_of(r);
-            }
-        }
-        return c;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    switch (kern_isa()) {
+    case KERN_ISA_AVX512:
+        return kern_draw_avx512(sp, idx, val);
+    case KERN_ISA_AVX2:
+        return kern_draw_avx2(sp, idx, val);
+    default:
+        break;
     }
-    if (sp->skip == UINT64_MAX)
-        sp->skip = kern_geom(sp);
-    uint64_t pos = 0;
-    while (sp->skip < (uint64_t)n - pos) {
-        pos += sp->skip;
-        idx[c] = (int)pos;
-        val[c++] = rng_unit24(&sp->rng);
-        pos++;
-        sp->skip = kern_geom(sp);
-    }
-    sp->skip -= (uint64_t)n - pos;
-    return c;
+#endif
+    return kern_draw_base(sp, idx, val);
 }
 
-/* Bernoulli-mode draw of one example straight into a dense row x[0..n):
- * the same random words, used the same way, as kern_draw, but as a loop
- * over the generator's buffer that vectorises. Returns the count present. */
-KERN_CLONES int kern_draw_dense(struct kern_sampler *sp, float *restrict x)
+int kern_draw_dense(struct kern_sampler *sp, float *x)
 {
-    struct rng *r = &sp->rng;
-    const int n = sp->n;
-    int i = 0, c = 0;
-    while (i < n) {
-        if (r->pos == RNG_BUF)
-            rng_refill(r);
-        int len = RNG_BUF - r->pos < n - i ? RNG_BUF - r->pos : n - i;
-        const uint64_t *restrict bw = r->buf + r->pos, *restrict thr = sp->thr + i;
-        float *restrict xo = x + i;
-        int j = 0;
-        for (; j + 8 <= len; j += 8) {
-            kern_vq v, t;
-            memcpy(&v, bw + j, sizeof v), memcpy(&t, thr + j, sizeof t);
-            kern_vq on = (kern_vq)((v & 0xffffffffu) < t);
-            kern_vf8 f = __builtin_convertvector(__builtin_convertvector(v >> 40, kern_vi8),
-                                                 kern_vf8) * (1.0f / 16777216.0f);
-            kern_vi8 m8 = __builtin_convertvector(on, kern_vi8);
-            f = (kern_vf8)((kern_vi8)f & m8);
-            memcpy(xo + j, &f, sizeof f);
-            for (int l = 0; l < 8; l++)
-                c -= m8[l];
-        }
-        for (; j < len; j++) {
-            uint64_t v = bw[j];
-            int on = (v & 0xffffffffu) < thr[j];
-            float f = (float)(int32_t)(v >> 40) * (1.0f / 16777216.0f);
-            xo[j] = on ? f : 0.0f;
-            c += on;
-        }
-        r->pos += len;
-        i += len;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    switch (kern_isa()) {
+    case KERN_ISA_AVX512:
+        return kern_draw_dense_avx512(sp, x);
+    case KERN_ISA_AVX2:
+        return kern_draw_dense_avx2(sp, x);
+    default:
+        break;
     }
-    return c;
+#endif
+    return kern_draw_dense_base(sp, x);
 }
 
 /* The output's error: the loss terms into lossv and, in half units, the

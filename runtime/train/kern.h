@@ -78,6 +78,13 @@ void kern_batch(const struct kern_model *md, const float *X, int batch,
 int kern_draw(struct kern_sampler *sp, int *idx, float *val);
 /* The same draw (Bernoulli mode only) written densely into x[0..n). */
 int kern_draw_dense(struct kern_sampler *sp, float *x);
+/* The instances of the two draws (kern_draw_body.h) that those dispatch to. */
+#define KERN_DRAW_DECL(sfx)                                                  \
+    int kern_draw_##sfx(struct kern_sampler *sp, int *idx, float *val);      \
+    int kern_draw_dense_##sfx(struct kern_sampler *sp, float *x);
+KERN_DRAW_DECL(base)
+KERN_DRAW_DECL(avx2)
+KERN_DRAW_DECL(avx512)
 /* Add nzero all-zero examples (output = bias) to lossv and the bias gradient. */
 void kern_empty(const struct kern_model *md, long nzero, float *lossv, struct kern_grad *g);
 /* Move the per-feature loss sums into g->loss_sum, zeroing lossv. */

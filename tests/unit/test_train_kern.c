@@ -12,7 +12,8 @@
  *    general draw (exactly equal examples).
  *    All of this on every instruction-set path the CPU has (TMSL_ISA's
  *    choices), and the small-model kernel's paths agree bit for bit, as do
- *    the large-model kernel's AVX2 and AVX-512 blocks.
+ *    the large-model kernel's AVX2 and AVX-512 blocks, and the draws'
+ *    per-path instances give the baseline's examples exactly.
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -405,6 +406,43 @@ static void test_metrics(void)
     ok(train_metrics_compute(NULL, 3, 2, &mt) == -1, "metrics: NULL W is an error");
 }
 
+/* The draws' instances (kern_draw_body.h) read the same words in the same
+ * way: on every path this CPU has, kern_draw and kern_draw_dense give the
+ * baseline instance's examples exactly, in Bernoulli and geometric mode. */
+static void test_draw_paths(void)
+{
+    enum { N = 203, EX = 300 };
+    static const double dens[] = {0.9, 0.2, 0.049, 0.003};
+    for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+        if (kern_isa_set((enum kern_isa)isa) != 0)
+            continue;
+        for (size_t k = 0; k < sizeof dens / sizeof dens[0]; k++) {
+            double d[N];
+            for (int i = 0; i < N; i++)
+                d[i] = dens[k];
+            struct kern_sampler a, b, c, e;
+            kern_sampler_init(&a, 77 + k, N, d), kern_sampler_init(&b, 77 + k, N, d);
+            kern_sampler_init(&c, 77 + k, N, d), kern_sampler_init(&e, 77 + k, N, d);
+            int idx[N], idx0[N], same = 1;
+            float val[N], val0[N], x[N], x0[N];
+            for (int ex = 0; ex < EX; ex++) {
+                int n1 = kern_draw(&a, idx, val), n0 = kern_draw_base(&b, idx0, val0);
+                same &= n1 == n0;
+                for (int t = 0; same && t < n1; t++)
+                    same &= idx[t] == idx0[t] && val[t] == val0[t];
+                if (a.geometric)
+                    continue;
+                same &= kern_draw_dense(&c, x) == kern_draw_dense_base(&e, x0);
+                same &= memcmp(x, x0, sizeof x) == 0;
+            }
+            ok(same, "draws on path %s equal the baseline's (density %g)",
+               kern_isa_name((enum kern_isa)isa), dens[k]);
+            kern_sampler_free(&a), kern_sampler_free(&b);
+            kern_sampler_free(&c), kern_sampler_free(&e);
+        }
+    }
+}
+
 int main(void)
 {
     for (int k = 0; model_kinds[k]; k++)
@@ -424,6 +462,7 @@ int main(void)
     }
     test_vx_paths();
     test_gemm_paths();
+    test_draw_paths();
     test_metrics();
     return done_testing();
 }

@@ -1,0 +1,10 @@
+/* runtime/train/kern_draw_avx2.c: the inputs' draws (kern_draw_body.h) for
+ * AVX2: the target is set before rng.h is read, so the generator's refill
+ * runs at this instruction set's width. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) /* GCC's target pragma */
+#pragma GCC target("avx2,fma")
+#define KD_SFX avx2
+#include "kern_draw_body.h"
+#else
+typedef int kern_draw_avx2_unused; /* ISO C wants something in a translation unit */
+#endif
