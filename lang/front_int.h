@@ -22,6 +22,12 @@
 #define FRONT_MAX_RUNS 10000000.0   /* runs in one grid */
 #endif
 #define FRONT_MAX_AXIS 1000000      /* values in one sweep axis */
+/* Distinct settings of model, shape and recipe in one plan: each costs a
+ * template and a training batch (about 350 bytes), where a run costs 32,
+ * so this bounds a plan of 10^7 runs at about 1 GB whatever it sweeps. */
+#ifndef FRONT_MAX_TMPLS
+#define FRONT_MAX_TMPLS 1000000
+#endif
 
 
 struct front_let { const char *name; const struct ast_node *expr; };

@@ -247,6 +247,14 @@ static int plan_expand(struct front *f, struct plan_group *g, const struct ast_n
         for (int k = 0; k < g->nrepeat && rc == 0; k++)
             g->runs[(size_t)p * (size_t)g->nrepeat + (size_t)k] =
                 plan_run_for(f->pb, &pt, k, &stmt->span, plan_base_run(f, &pt, k, stmt));
+        if (rc == 0 && f->pb->p.ntmpls > FRONT_MAX_TMPLS) {
+            diag_error(f->diag, &stmt->span, "this plan trains more than %d distinct "
+                       "combinations of model, shape and training settings; sweep fewer "
+                       "training settings together (a seed sweep does not count)",
+                       FRONT_MAX_TMPLS);
+            plan_point_note(f, st, val, &stmt->span);
+            rc = -1;
+        }
         front_point_free(&pt);
         front_point_free(&f->pb->base_pt);
     }
