@@ -40,10 +40,19 @@ typedef int32_t vi __attribute__((vector_size(4 * KI_W)));
 typedef uint32_t vu __attribute__((vector_size(4 * KI_W)));
 typedef uint64_t vq __attribute__((vector_size(4 * KI_W)));
 #define VX_INLINE static inline __attribute__((always_inline))
+#if !(defined(__x86_64__) && (KI_W == 16 || KI_W == 8 || defined(__FMA__))) && \
+    !defined(__aarch64__)
+#define VX_SOFT_FMA 1   /* no FMA instruction: libm's fmaf per lane */
+#endif
 /* Loops over features and hidden units unroll fully for the standard shapes
  * (GCC at -O2 would not), which lets their sums and activations live in
- * registers instead of arrays in memory. */
+ * registers instead of arrays in memory. Not with fmaf calls: they leave
+ * nothing in registers, and unrolled they took GCC minutes to compile. */
+#ifdef VX_SOFT_FMA
+#define VX_UNROLL
+#else
 #define VX_UNROLL _Pragma("GCC unroll 24")
+#endif
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
