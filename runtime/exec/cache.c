@@ -176,7 +176,8 @@ size_t cache_encode(unsigned char *buf, uint64_t id, const struct train_result *
     p += 4 * np;
     for (int i = 0; i < nc; i++, p += 4)
         put32(p, (uint32_t)r->curve_step[i]);
-    memcpy(p, r->fail_reason, rlen);
+    if (rlen)   /* a run that did not fail has no reason at all */
+        memcpy(p, r->fail_reason, rlen);
     if (result_nsnap(r))
         encode_snaps(buf + CACHE_HEADER_SIZE + base, r, np);
     put64(buf + 56, record_checksum(buf, payload));
