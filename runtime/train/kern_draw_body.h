@@ -12,6 +12,16 @@
 
 #include "kern.h"
 
+/* Leaving code built for a wider target, GCC does not always clear the
+ * vector registers' upper halves (these draws return with them dirty), and
+ * every SSE instruction of the caller then pays a penalty. */
+#ifdef __AVX__
+#include <immintrin.h>
+#define KD_LEAVE() _mm256_zeroupper()
+#else
+#define KD_LEAVE() ((void)0)
+#endif
+
 #define KD_CAT2(a, b) a##_##b
 #define KD_CAT(a, b) KD_CAT2(a, b)
 
@@ -40,7 +50,7 @@ static inline int KD_CAT(kd_bernoulli, KD_SFX)(struct kern_sampler *sp, int *idx
     return c;
 }
 
-int KD_CAT(kern_draw, KD_SFX)(struct kern_sampler *sp, int *idx, float *val)
+static inline int KD_CAT(kd_draw, KD_SFX)(struct kern_sampler *sp, int *idx, float *val)
 {
     int n = sp->n, c = 0;
     if (!sp->geometric)
@@ -62,7 +72,7 @@ int KD_CAT(kern_draw, KD_SFX)(struct kern_sampler *sp, int *idx, float *val)
 /* Bernoulli-mode draw of one example straight into a dense row x[0..n):
  * the same words, used the same way, as kern_draw, eight at a time. The
  * count is kept as a vector and summed once per row. */
-int KD_CAT(kern_draw_dense, KD_SFX)(struct kern_sampler *sp, float *restrict x)
+static inline int KD_CAT(kd_draw_dense, KD_SFX)(struct kern_sampler *sp, float *restrict x)
 {
     struct rng *r = &sp->rng;
     const int n = sp->n;
@@ -97,5 +107,19 @@ int KD_CAT(kern_draw_dense, KD_SFX)(struct kern_sampler *sp, float *restrict x)
     }
     for (int l = 0; l < 8; l++)
         c += cnt[l];
+    return c;
+}
+
+int KD_CAT(kern_draw, KD_SFX)(struct kern_sampler *sp, int *idx, float *val)
+{
+    int c = KD_CAT(kd_draw, KD_SFX)(sp, idx, val);
+    KD_LEAVE();
+    return c;
+}
+
+int KD_CAT(kern_draw_dense, KD_SFX)(struct kern_sampler *sp, float *restrict x)
+{
+    int c = KD_CAT(kd_draw_dense, KD_SFX)(sp, x);
+    KD_LEAVE();
     return c;
 }

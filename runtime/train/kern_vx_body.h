@@ -327,6 +327,13 @@ void VX_FN(kern_vx_run)(const struct vx_par *p, struct kern_sampler *sp, const f
         vf a[na], x[n], t[3 * m + n], acc[VX_S * na];
         vx_impl(p, sp, X, batch, g, n, m, a, x, t, acc);
     }
+#ifdef __AVX__
+    /* GCC leaves the vector registers' upper halves dirty here (the fold's
+     * call hides them from its vzeroupper pass), and every SSE instruction
+     * of the trainer that runs next then pays a penalty: it made a step of
+     * an n=2 model twice as slow. */
+    _mm256_zeroupper();
+#endif
 }
 
 /* The trainer's generator refilled `refills` times (kern_isa_rng_rate). */
@@ -339,5 +346,8 @@ uint64_t VX_FN(kern_rng_probe)(int refills)
         rng_refill(&r);
         x ^= r.buf[k & (RNG_BUF - 1)];
     }
+#ifdef __AVX__
+    _mm256_zeroupper();
+#endif
     return x;
 }
