@@ -121,6 +121,23 @@ void kern_gemm_batch(const struct kern_model *md, const float *X, int batch,
 int kern_x5_usable(int m);
 void kern_x5_block(const struct kern_model *md, struct kern_gws *w, int R, int have_x);
 
+/* Large tied ReLU models at high sparsity (kern_sparse.c): outputs through
+ * G = W W^T (k n per example with k present features), backward through
+ * the outputs whose gradient is not zero. Picked where the expected number
+ * of present features per example is below KERN_SPARSE_MAX_NNZ; G takes
+ * n^2 floats, hence the bound on n. */
+#define KERN_SPARSE_MAX_NNZ 8.0
+#define KERN_SPARSE_MAXN 8192
+struct kern_sparse_ws;   /* kern_inst.h */
+int kern_sparse_applies(const struct kern_model *md, const double *density);
+int kern_sparse_fits(const struct kern_model *md);
+void kern_sparse_init(struct kern_sparse_ws *w, int n, int m);
+void kern_sparse_free(struct kern_sparse_ws *w);
+void kern_sparse_step(const struct kern_model *md, struct kern_sampler *sp, int batch,
+                      struct kern_sparse_ws *w, struct kern_grad *g);
+void kern_sparse_batch(const struct kern_model *md, const float *X, int batch,
+                       struct kern_sparse_ws *w, struct kern_grad *g);
+
 /* Small models (n <= KERN_VX_MAXN): 16 examples at a time in SIMD lanes,
  * one Bernoulli draw per element, independent of sparsity. */
 #define KERN_VX_MAXN 64

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "kern.h"
+#include "kern_inst.h"
+#include "util.h"
 
 /* The tied kernels read W's transpose; refresh it from the parameters. */
 static void tied_wt(struct kern_run *kr)
@@ -63,6 +65,30 @@ static void gemm_batch(struct kern_run *kr, const float *X, const float *T, int 
     kern_gemm_batch(&kr->md, X, batch, &kr->gws, kr->g);
 }
 
+static void sparse_init(struct kern_run *kr)
+{
+    kr->priv = xmalloc(sizeof(struct kern_sparse_ws));
+    kern_sparse_init(kr->priv, kr->md.n, kr->md.m);
+}
+
+static void sparse_free(struct kern_run *kr)
+{
+    kern_sparse_free(kr->priv);
+    free(kr->priv);
+    kr->priv = NULL;
+}
+
+static void sparse_step(struct kern_run *kr, int batch)
+{
+    kern_sparse_step(&kr->md, kr->sp, batch, kr->priv, kr->g);
+}
+
+static void sparse_batch(struct kern_run *kr, const float *X, const float *T, int batch)
+{
+    (void)T;
+    kern_sparse_batch(&kr->md, X, batch, kr->priv, kr->g);
+}
+
 static void fused_init(struct kern_run *kr) { kern_ws_init(&kr->ws, kr->md.n, kr->md.m); }
 static void fused_free(struct kern_run *kr) { kern_ws_free(&kr->ws); }
 static int fused_applies(const struct kern_model *md, const double *density)
@@ -95,6 +121,15 @@ static const struct kern_def kern_vx = {
     none_init, NULL,
 };
 
+/* Output ReLU, no hidden one: the outputs before the ReLU are linear in x. */
+static const struct model_kind *const relu_only[] = {&model_relu, NULL};
+
+static const struct kern_def kern_sparse = {
+    "sparse", "large ReLU models at high sparsity: outputs through W W^T, sparse backward",
+    relu_only, uniform_only, kern_sparse_applies, kern_sparse_fits, sparse_init, sparse_step,
+    sparse_batch, sparse_free, NULL,
+};
+
 static const struct kern_def kern_gemm = {
     "gemm", "large models: gathered blocks as matrix products (AVX-512 or BLAS)",
     tied_kinds, uniform_only, gemm_applies, NULL, gemm_init, gemm_step, gemm_batch,
@@ -113,7 +148,7 @@ extern const struct kern_def kern_unitnorm; /* kern_sets.c */
 extern const struct kern_def kern_sae;      /* model_sae.c */
 
 const struct kern_def *const kern_table[] = {
-    &kern_vx, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, &kern_unitnorm, &kern_sae,
+    &kern_vx, &kern_sparse, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, &kern_unitnorm, &kern_sae,
     NULL,
 };
 

@@ -14,6 +14,9 @@
  *    choices), and the small-model kernel's paths agree bit for bit, as do
  *    the large-model kernel's AVX2 and AVX-512 blocks, and the draws'
  *    per-path instances give the baseline's examples exactly.
+ *    The sparse large-model kernel also on large shapes down to all-empty
+ *    batches, its step against the general step on the same draws, and its
+ *    paths bit for bit against the base path.
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 
 #include "../tap.h"
 #include "kern.h"
+#include "kern_inst.h"
 #include "kern_isa.h"
 #include "util.h"
 
@@ -166,8 +170,14 @@ static void test_kernel_pairs(const struct kern_def *def)
 
 static void test_kernels(void)
 {
-    for (int i = 0; kern_table[i]; i++)
+    for (int i = 0; kern_table[i]; i++) {
+        /* the sparse kernel's cases come from a copy of the stream, so the
+         * other kernels keep the cases they had before it existed */
+        uint64_t keep = seed;
         test_kernel_pairs(kern_table[i]);
+        if (strcmp(kern_table[i]->name, "sparse") == 0)
+            seed = keep;
+    }
     double worst = 0;
     for (int k = 0; k < 3; k++)
         worst = fmax(worst, kernel_err(NULL, model_kinds[k], &data_uniform, 33, 7, 37, 0.3));
@@ -258,6 +268,131 @@ static void test_gemm_step(double p)
     kern_ws_free(&ws), kern_gws_free(&gws);
     kern_sampler_free(&s1), kern_sampler_free(&s2);
     free(W), free(WT);
+}
+
+/* The sparse kernel against the reference: large shapes (n not a multiple
+ * of 16, m not a multiple of any vector width), densities down to all-empty
+ * batches, biases that leave most ReLUs on or off, several blocks' worth of
+ * examples; tolerance 1e-4 of the largest gradient entry. */
+static void test_sparse_large(void)
+{
+    static const double dens[] = {0.3, 0.05, 0.01, 0.002, 0.0005, 0};
+    static const double shift[] = {0, -2};
+    static const int shapes[][2] = {{150, 30}, {90, 40}, {400, 30}, {37, 5}};
+    const struct kern_def *sparse = kern_find("sparse");
+    const uint64_t keep = seed;
+    double worst = 0;
+    for (int s = 0; s < 4; s++)
+        for (int h = 0; h < 2; h++)
+            for (int d = 0; d < 6; d++) {
+                bias_shift = shift[h];
+                worst = fmax(worst, kernel_err(sparse, &model_relu, &data_uniform, shapes[s][0],
+                                               shapes[s][1], s == 2 ? 150 : 300, dens[d]));
+            }
+    bias_shift = 0;
+    seed = keep;
+    ok(sparse && worst < 1e-4, "sparse kernel, relu, n=150 m=30, n=90 m=40, n=400 m=30, "
+       "n=37 m=5, density 0.3 .. 0 (all empty): matches reference (worst %.2g)", worst);
+}
+
+/* The sparse step draws what the general step draws (the generators end in
+ * the same state) and, on those examples, matches its gradient and loss
+ * (tolerance 1e-4 of the largest entry; only rounding differs). */
+static void test_sparse_step(double p, double bias)
+{
+    enum { N = 130, M = 21, B = 500 };
+    static float W[N * M], WT[N * M], gW1[N * M], gW2[N * M];
+    float b[N], imp[N], gb1[N] = {0}, gb2[N] = {0};
+    double d[N];
+    for (int i = 0; i < N; i++) {
+        d[i] = p;
+        b[i] = (float)(bias + 0.2 * sin(5.0 * i));
+        imp[i] = (float)pow(0.995, i);
+        for (int k = 0; k < M; k++)
+            W[i * M + k] = WT[k * N + i] = (float)(0.4 * sin(1.7 * i + 3.1 * k));
+    }
+    memset(gW1, 0, sizeof gW1), memset(gW2, 0, sizeof gW2);
+    struct kern_sampler s1, s2;
+    kern_sampler_init(&s1, 31, N, d), kern_sampler_init(&s2, 31, N, d);
+    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_grad g1 = {gW1, gb1, 0, gW1}, g2 = {gW2, gb2, 0, gW2};
+    struct kern_ws ws;
+    struct kern_sparse_ws sw;
+    kern_ws_init(&ws, N, M), kern_sparse_init(&sw, N, M);
+    for (int step = 0; step < 2; step++) {
+        kern_step(&md, &s1, B, &ws, &g1);
+        kern_sparse_step(&md, &s2, B, &sw, &g2);
+    }
+    double big = 1e-3, err = fabs(g1.loss_sum - g2.loss_sum) / fmax(g1.loss_sum, 1e-3);
+    for (int j = 0; j < N * M; j++)
+        big = fmax(big, fabs(gW1[j]));
+    for (int j = 0; j < N * M; j++)
+        err = fmax(err, fabs(gW1[j] - gW2[j]) / big);
+    for (int i = 0; i < N; i++)
+        err = fmax(err, fabs(gb1[i] - gb2[i]) / big);
+    int same = memcmp(s1.rng.s, s2.rng.s, sizeof s1.rng.s) == 0 && s1.rng.pos == s2.rng.pos &&
+               s1.skip == s2.skip;
+    ok(same && err < 1e-4 && g1.loss_sum > 0, "sparse step p=%g, bias %g: same draws as the "
+       "general step, gradient and loss within %.2g", p, bias, err);
+    kern_ws_free(&ws), kern_sparse_free(&sw);
+    kern_sampler_free(&s1), kern_sampler_free(&s2);
+}
+
+/* Two sparse steps on path isa (shape n x m, density p): gradient and
+ * loss as bytes into out (n m + n floats and a double). */
+static void sparse_bits(enum kern_isa isa, int n, int m, double p, unsigned char *out)
+{
+    enum { B = 400 };
+    static float W[400 * 30], WT[400 * 30], gW[400 * 30];
+    float b[400], imp[400], gb[400] = {0};
+    double d[400];
+    for (int i = 0; i < n; i++) {
+        d[i] = p;
+        b[i] = (float)(0.05 - 0.1 * (i % 3));
+        imp[i] = (float)(1 + 0.5 * sin(i));
+        for (int k = 0; k < m; k++)
+            W[i * m + k] = WT[k * n + i] = (float)(0.3 * sin(3.0 * i + k));
+    }
+    memset(gW, 0, sizeof gW);
+    struct kern_sampler sp;
+    struct kern_sparse_ws sw;
+    kern_sampler_init(&sp, 11, n, d);
+    kern_isa_set(isa);
+    kern_sparse_init(&sw, n, m);
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_grad g = {gW, gb, 0, gW};
+    kern_sparse_step(&md, &sp, B, &sw, &g);
+    kern_sparse_step(&md, &sp, B, &sw, &g);
+    memcpy(out, gW, sizeof(float) * n * m);
+    memcpy(out + sizeof(float) * n * m, gb, sizeof(float) * n);
+    memcpy(out + sizeof(float) * (n * m + n), &g.loss_sum, sizeof g.loss_sum);
+    kern_sparse_free(&sw);
+    kern_sampler_free(&sp);
+}
+
+/* Every path of the sparse kernel gives the base path's bits, on shapes
+ * whose n and m are and are not multiples of the vector widths. */
+static void test_sparse_paths(void)
+{
+    static const int shapes[][2] = {{400, 30}, {150, 30}, {37, 5}, {96, 16}};
+    static unsigned char ref[400 * 31 * 4 + 8], got[400 * 31 * 4 + 8];
+    for (int isa = 1; isa < KERN_ISA_COUNT; isa++) {
+        if (!kern_isa_supported((enum kern_isa)isa)) {
+            ok(1, "# SKIP sparse kernel on %s: this CPU lacks it",
+               kern_isa_name((enum kern_isa)isa));
+            continue;
+        }
+        int same = 1;
+        for (int s = 0; s < 4; s++)
+            for (double p = 0.2; p > 0.0005; p /= 4) {
+                size_t len = sizeof(float) * (shapes[s][0] * (shapes[s][1] + 1)) + 8;
+                sparse_bits(KERN_ISA_BASE, shapes[s][0], shapes[s][1], p, ref);
+                sparse_bits((enum kern_isa)isa, shapes[s][0], shapes[s][1], p, got);
+                same &= memcmp(ref, got, len) == 0;
+            }
+        ok(same, "sparse kernel on %s: gradient and loss bit-identical to the base path",
+           kern_isa_name((enum kern_isa)isa));
+    }
 }
 
 /* One small-model step of a kind on path isa from a fixed sampler state:
@@ -459,8 +594,13 @@ int main(void)
         test_gemm_step(0.3);
         test_gemm_step(0.1);
         test_gemm_step(0.01);
+        test_sparse_large();
+        test_sparse_step(0.02, 0);
+        test_sparse_step(0.004, -0.3);
+        test_sparse_step(0.2, 0.1);
     }
     test_vx_paths();
+    test_sparse_paths();
     test_gemm_paths();
     test_draw_paths();
     test_metrics();
