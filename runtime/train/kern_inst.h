@@ -39,9 +39,12 @@ struct kern_sparse_ws {
     float *bp, *impp, *gbp;    /* [nq] padded b, importance, bias gradient */
     float *lossv, *x, *d;      /* [nq] loss per output, dense input, output gradient */
     float *h, *dh;             /* [mp] */
-    float *val;                /* [n] the example's present values */
-    int *idx, *nz;             /* [n] its present features; outputs with d != 0 */
+    int cap;                   /* entries of cidx, cval: n + KERN_SPARSE_CHUNK * 16 */
+    int *cidx, *rowptr;        /* a chunk's present features (CSR) */
+    float *cval;               /* and their values */
+    int *nz;                   /* [nq] outputs with d != 0 */
 };
+#define KERN_SPARSE_CHUNK 256 /* examples whose G columns are computed together */
 #define KERN_SPARSE_DECL(sfx)                                                             \
     void kern_sparse_run_##sfx(struct kern_sparse_ws *w, struct kern_sampler *sp,         \
                                const float *X, int batch, long *nzero);

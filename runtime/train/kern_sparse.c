@@ -55,8 +55,10 @@ void kern_sparse_init(struct kern_sparse_ws *w, int n, int m)
     w->d = xcalloc(nq, sizeof(float));
     w->h = xcalloc(mp, sizeof(float));
     w->dh = xcalloc(mp, sizeof(float));
-    w->val = xcalloc((size_t)n, sizeof(float));
-    w->idx = xcalloc((size_t)n, sizeof(int));
+    w->cap = n + KERN_SPARSE_CHUNK * 16;
+    w->cidx = xcalloc((size_t)w->cap, sizeof(int));
+    w->cval = xcalloc((size_t)w->cap, sizeof(float));
+    w->rowptr = xcalloc(KERN_SPARSE_CHUNK + 1, sizeof(int));
     w->nz = xcalloc(nq, sizeof(int));
 }
 
@@ -64,7 +66,8 @@ void kern_sparse_free(struct kern_sparse_ws *w)
 {
     free(w->stamp), free(w->G), free(w->Wp), free(w->gWp), free(w->WTp);
     free(w->bp), free(w->impp), free(w->gbp), free(w->lossv), free(w->x), free(w->d);
-    free(w->h), free(w->dh), free(w->val), free(w->idx), free(w->nz);
+    free(w->h), free(w->dh), free(w->cidx), free(w->cval), free(w->rowptr);
+    free(w->nz);
 }
 
 /* Padded copies of this step's parameters; a new epoch invalidates G. */
@@ -130,3 +133,4 @@ void kern_sparse_batch(const struct kern_model *md, const float *X, int batch,
 {
     sparse_run(md, w, NULL, X, batch, g);
 }
+
