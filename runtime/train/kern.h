@@ -123,10 +123,13 @@ void kern_x5_block(const struct kern_model *md, struct kern_gws *w, int R, int h
 
 /* Large tied ReLU models at high sparsity (kern_sparse.c): outputs through
  * G = W W^T (k n per example with k present features), backward through
- * the outputs whose gradient is not zero. Picked where the expected number
- * of present features per example is below KERN_SPARSE_MAX_NNZ; G takes
- * n^2 floats, hence the bound on n. */
-#define KERN_SPARSE_MAX_NNZ 8.0
+ * the outputs whose gradient is not zero. Picked for the shapes the gemm
+ * kernel takes, with m >= KERN_SPARSE_MIN_M (below it gemm's own blocks
+ * were as fast or faster at every density measured) and fewer than
+ * KERN_SPARSE_NNZ_PER_M * m expected present features per example. G
+ * takes n^2 floats, hence the bound on n. */
+#define KERN_SPARSE_MIN_M 33
+#define KERN_SPARSE_NNZ_PER_M 0.25
 #define KERN_SPARSE_MAXN 8192
 struct kern_sparse_ws;   /* kern_inst.h */
 int kern_sparse_applies(const struct kern_model *md, const double *density);
