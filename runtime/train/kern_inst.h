@@ -1,8 +1,8 @@
 /* runtime/train/kern_inst.h: what the per-instruction-set instances export.
  * kern_base.c, kern_avx2.c and kern_avx512.c each compile the same kernel
- * bodies (kern_vx_body.h, kern_sparse_body.h) for one instruction set, with vectors as wide as
- * its registers; the dispatchers (kern_vx.c, kern_isa.c) call the instance
- * kern_isa() names. Every instance does the same float operations in the
+ * bodies (kern_vx_body.h, kern_sparse_body.h) for one instruction set, with
+ * vectors as wide as its registers; the dispatchers (kern_vx.c,
+ * kern_sparse.c, kern_isa.c) call the instance kern_isa() names. Every instance does the same float operations in the
  * same order, so they agree bit for bit. */
 #ifndef TMSL_KERN_INST_H
 #define TMSL_KERN_INST_H
