@@ -126,10 +126,14 @@ void kern_x5_block(const struct kern_model *md, struct kern_gws *w, int R, int h
  * the outputs whose gradient is not zero. Picked for the shapes the gemm
  * kernel takes, with m >= KERN_SPARSE_MIN_M (below it gemm's own blocks
  * were as fast or faster at every density measured) and fewer than
- * KERN_SPARSE_NNZ_PER_M * m expected present features per example. G
- * takes n^2 floats, hence the bound on n. */
+ * KERN_SPARSE_NNZ_PER_M * m expected present features per example; for
+ * the smaller shapes that neither vx nor gemm takes, below
+ * KERN_SPARSE_SMALL_NNZ_PER_M * m, where it measured 1.4 to 4 times as
+ * fast as the general one-example-at-a-time kernel (and 10% slower at
+ * 25 m). G takes n^2 floats, hence the bound on n. */
 #define KERN_SPARSE_MIN_M 33
 #define KERN_SPARSE_NNZ_PER_M 0.25
+#define KERN_SPARSE_SMALL_NNZ_PER_M 4.0
 #define KERN_SPARSE_MAXN 8192
 struct kern_sparse_ws;   /* kern_inst.h */
 int kern_sparse_applies(const struct kern_model *md, const double *density);

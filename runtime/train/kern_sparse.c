@@ -26,12 +26,14 @@ int kern_sparse_fits(const struct kern_model *md)
 
 int kern_sparse_applies(const struct kern_model *md, const double *density)
 {
-    if (!kern_gemm_applies(md) || !kern_sparse_fits(md) || md->m < KERN_SPARSE_MIN_M)
+    if (!kern_sparse_fits(md))
         return 0;
     double nnz = 0;
     for (int i = 0; i < md->n; i++)
         nnz += density[i];
-    return nnz < KERN_SPARSE_NNZ_PER_M * md->m;
+    if (!kern_gemm_applies(md))
+        return nnz < KERN_SPARSE_SMALL_NNZ_PER_M * md->m;
+    return md->m >= KERN_SPARSE_MIN_M && nnz < KERN_SPARSE_NNZ_PER_M * md->m;
 }
 
 void kern_sparse_init(struct kern_sparse_ws *w, int n, int m)
