@@ -1,8 +1,11 @@
 /* runtime/train/train.c: trains a batch of independent toy models.
  * Each run is trained start to finish by exactly one thread, with its own
  * random stream, buffers and optimizer state, and a fixed order of floating
- * point operations; threads only share a counter that hands out runs. So a
- * run's weights are bit-identical whatever the thread count or batch-mates.
+ * point operations; threads only share a counter that hands out runs. Tiny
+ * runs that the lanes kernel serves are trained in groups by one thread,
+ * one run per SIMD lane, each lane with exactly the operations it has
+ * alone; whether a run is grouped follows from its spec. So a run's
+ * weights are bit-identical whatever the thread count or batch-mates.
  * The optimizers follow torch.optim (AdamW, Adam, SGD) step for step, in
  * float32 like the notebook. Divergence (non-finite loss or weights) stops
  * that run only and is reported in its result.
