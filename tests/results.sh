@@ -185,7 +185,7 @@ TMSL_KERNEL=fused "$TMSL" -q --no-render -o k3 k.tmsl >/dev/null 2>&1
 TMSL_ISA=base "$TMSL" -q --no-render -o g1 g.tmsl >/dev/null 2>&1
 kid() { "$PY" -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["id"], r["kernel"])' "$1/runs.jsonl"; }
 a=$(kid k1) b=$(kid k2) c=$(kid k3) g=$(kid g1)
-[ "$a" = "$b" ] && [ "${a#* }" = vx ] && [ "${c#* }" = fused ] && [ "${a% *}" != "${c% *}" ] &&
+[ "$a" = "$b" ] && [ "${a#* }" = lanes ] && [ "${c#* }" = fused ] && [ "${a% *}" != "${c% *}" ] &&
     [ "${g#* }" = gemm/blas ]
 say $? "runs.jsonl names the kernel; a forced kernel changes the id, the instruction set does not ($a, $b, $c, $g)"
 echo "1..$t"

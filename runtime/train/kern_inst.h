@@ -1,8 +1,9 @@
 /* runtime/train/kern_inst.h: what the per-instruction-set instances export.
  * kern_base.c, kern_avx2.c and kern_avx512.c each compile the same kernel
- * bodies (kern_vx_body.h, kern_sparse_body.h) for one instruction set, with
+ * bodies (kern_vx_body.h, kern_sparse_body.h,
+ * kern_lanes_body.h) for one instruction set, with
  * vectors as wide as its registers; the dispatchers (kern_vx.c,
- * kern_sparse.c, kern_isa.c) call the instance kern_isa() names. Every instance does the same float operations in the
+ * kern_sparse.c, kern_lanes.c, kern_isa.c) call the instance kern_isa() names. Every instance does the same float operations in the
  * same order, so they agree bit for bit. */
 #ifndef TMSL_KERN_INST_H
 #define TMSL_KERN_INST_H
@@ -21,7 +22,8 @@ struct vx_par {
 #define KERN_INST_DECL(sfx)                                                                \
     void kern_vx_run_##sfx(const struct vx_par *p, struct kern_sampler *sp, const float *X, \
                            int batch, struct kern_grad *g, int n, int m);                  \
-    uint64_t kern_rng_probe_##sfx(int refills);
+    uint64_t kern_rng_probe_##sfx(int refills);                                            \
+    void kern_lanes_run_##sfx(struct kern_lanes *g, int batch, const float *X);
 KERN_INST_DECL(base)
 KERN_INST_DECL(avx2)
 KERN_INST_DECL(avx512)

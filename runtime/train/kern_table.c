@@ -142,13 +142,15 @@ static const struct kern_def kern_fused = {
     fused_free, NULL,
 };
 
+extern const struct kern_def kern_lanes;    /* kern_lanes.c */
 extern const struct kern_def kern_untied;   /* model_untied.c */
 extern const struct kern_def kern_sets;     /* kern_sets.c */
 extern const struct kern_def kern_unitnorm; /* kern_sets.c */
 extern const struct kern_def kern_sae;      /* model_sae.c */
 
 const struct kern_def *const kern_table[] = {
-    &kern_vx, &kern_sparse, &kern_gemm, &kern_fused, &kern_untied, &kern_sets, &kern_unitnorm, &kern_sae,
+    &kern_lanes, &kern_vx, &kern_sparse, &kern_gemm, &kern_fused, &kern_untied, &kern_sets,
+    &kern_unitnorm, &kern_sae,
     NULL,
 };
 

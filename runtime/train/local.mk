@@ -4,6 +4,7 @@ libtmsl_train_a_SOURCES += runtime/train/train.c runtime/train/train.h \
 	runtime/train/params.c runtime/train/params.h \
 	runtime/train/kern.c runtime/train/kern.h runtime/train/kern_draw_body.h \
 	runtime/train/kern_draw_avx2.c runtime/train/kern_draw_avx512.c runtime/train/kern_vx.c \
+	runtime/train/kern_lanes.c runtime/train/kern_lanes_body.h \
 	runtime/train/kern_gemm.c runtime/train/kern_sparse.c runtime/train/kern_x5.c runtime/train/kern_table.c \
 	runtime/train/kern_isa.c runtime/train/kern_isa.h runtime/train/kern_inst.h \
 	runtime/train/kern_vx_body.h runtime/train/kern_sparse_body.h runtime/train/kern_x5_body.h runtime/train/kern_base.c runtime/train/kern_avx2.c \

@@ -1,8 +1,11 @@
 /* runtime/train/train.c: trains a batch of independent toy models.
  * Each run is trained start to finish by exactly one thread, with its own
  * random stream, buffers and optimizer state, and a fixed order of floating
- * point operations; threads only share a counter that hands out runs. So a
- * run's weights are bit-identical whatever the thread count or batch-mates.
+ * point operations; threads only share a counter that hands out runs. Tiny
+ * runs that the lanes kernel serves are trained in groups by one thread,
+ * one run per SIMD lane, each lane with exactly the operations it has
+ * alone; whether a run is grouped follows from its spec. So a run's
+ * weights are bit-identical whatever the thread count or batch-mates.
  * The optimizers follow torch.optim (AdamW, Adam, SGD) step for step, in
  * float32 like the notebook. Divergence (non-finite loss or weights) stops
  * that run only and is reported in its result.
@@ -260,8 +263,8 @@ static void run_fail(struct train_result *out, int step, const char *what, doubl
     result_fail(out, xasprintf("%s at step %d (lr=%g)", what, step, lr));
 }
 
-/* Reject what cannot be trained, instead of crashing on it. */
-static int spec_invalid(const struct train_spec *sp, struct train_result *out)
+/* Why sp cannot be trained, or NULL. */
+static const char *spec_problem(const struct train_spec *sp)
 {
     const char *why = NULL;
     if (sp->n <= 0 || sp->m <= 0 || sp->n > 1000000 || sp->m > 1000000)
@@ -276,6 +279,13 @@ static int spec_invalid(const struct train_spec *sp, struct train_result *out)
         why = "steps must not be negative";
     else if (!sp->kind)
         why = "no model kind";
+    return why;
+}
+
+/* Reject what cannot be trained, instead of crashing on it. */
+static int spec_invalid(const struct train_spec *sp, struct train_result *out)
+{
+    const char *why = spec_problem(sp);
     if (!why)
         return 0;
     result_fail(out, xstrdup(why));
@@ -326,18 +336,11 @@ static void run_fault_grad(struct run_ctx *c)
 }
 #endif
 
-/* Forward/backward of one step; returns the notebook loss. With a finite
- * training set the step is the kernel's explicit-batch path over all of
- * it, so the set's size is the batch. */
-static double run_grad(struct run_ctx *c)
+/* The kernel's half-unit sums of a step (in c->st.g and c->g.loss_sum)
+ * into the notebook's gradient; returns the notebook loss. */
+static double run_grad_scale(struct run_ctx *c, int batch)
 {
-    const int n = c->st.n, batch = c->nset > 0 ? c->nset : c->sp->recipe.batch;
-    memset(c->st.g, 0, sizeof(float) * (size_t)c->st.np);
-    c->g.loss_sum = 0;
-    if (c->nset > 0)
-        c->kr.def->batch(&c->kr, c->setX, c->setT, c->nset);
-    else
-        c->kr.def->step(&c->kr, batch);
+    const int n = c->st.n;
     const float scale = (float)(2.0 / ((double)batch * n));
     for (int i = 0; i < c->st.np; i++)
         c->st.g[i] *= scale;
@@ -345,6 +348,27 @@ static double run_grad(struct run_ctx *c)
     run_fault_grad(c);
 #endif
     return c->g.loss_sum / ((double)batch * n);
+}
+
+/* The accumulators a kernel adds a step's sums to, zeroed. */
+static void run_grad_zero(struct run_ctx *c)
+{
+    memset(c->st.g, 0, sizeof(float) * (size_t)c->st.np);
+    c->g.loss_sum = 0;
+}
+
+/* Forward/backward of one step; returns the notebook loss. With a finite
+ * training set the step is the kernel's explicit-batch path over all of
+ * it, so the set's size is the batch. */
+static double run_grad(struct run_ctx *c)
+{
+    const int batch = c->nset > 0 ? c->nset : c->sp->recipe.batch;
+    run_grad_zero(c);
+    if (c->nset > 0)
+        c->kr.def->batch(&c->kr, c->setX, c->setT, c->nset);
+    else
+        c->kr.def->step(&c->kr, batch);
+    return run_grad_scale(c, batch);
 }
 
 static void run_record(struct run_ctx *c, int step, double loss)
@@ -387,17 +411,23 @@ static void run_snapshot_alloc(struct run_ctx *c)
     c->out->snap_p = xcalloc((size_t)c->nsnap_at * (size_t)c->st.np + 1, sizeof(float));
 }
 
-/* Returns 0 to go on, 1 when the run stopped (diverged or cancelled). */
-static int run_step(struct run_ctx *c, int step)
+/* Whether the run is to stop before step (cancelled); marks it so. */
+static int run_cancelled(struct run_ctx *c, int step)
+{
+    if (!(c->hk && c->hk->cancel && *c->hk->cancel))
+        return 0;
+    c->out->fail_step = step;
+    result_fail(c->out, xstrdup("cancelled"));
+    return 1;
+}
+
+/* The rest of a step once its gradient and loss are known: record, the
+ * optimizer, the kernel's constraints, snapshots. Returns 0 to go on, 1
+ * when the run diverged. */
+static int run_update(struct run_ctx *c, int step, double loss)
 {
     const struct train_recipe *rc = &c->sp->recipe;
-    if (c->hk && c->hk->cancel && *c->hk->cancel) {
-        c->out->fail_step = step;
-        result_fail(c->out, xstrdup("cancelled"));
-        return 1;
-    }
     double lr = rc->lr * train_lr_factor(rc, step);
-    double loss = run_grad(c);
     if (!isfinite(loss)) {
         run_fail(c->out, step, isnan(loss) ? "loss became nan" : "loss became inf", rc->lr);
         return 1;
@@ -412,6 +442,14 @@ static int run_step(struct run_ctx *c, int step)
     }
     run_snapshot(c, step + 1, loss);
     return 0;
+}
+
+/* Returns 0 to go on, 1 when the run stopped (diverged or cancelled). */
+static int run_step(struct run_ctx *c, int step)
+{
+    if (run_cancelled(c, step))
+        return 1;
+    return run_update(c, step, run_grad(c));
 }
 
 /* Subnormal floats (below 1.2e-38) turn up in the vanishing gradients of
@@ -447,14 +485,20 @@ static const char *run_label(const struct kern_def *d, int fast)
     return d->name;
 }
 
-int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
+/* The kernel a run of sp gets (NULL: none serves it). The choice reads
+ * the kind, shape, data and densities, never the parameters. */
+static const struct kern_def *spec_kernel(const struct train_spec *sp, int table_only)
 {
     const struct data_gen *dg = sp->data ? sp->data : data_find(sp->kind->data);
-    /* the choice reads the shape and the densities, never the parameters */
     struct kern_model md = {sp->kind->act, sp->n, sp->m, NULL, NULL, NULL, NULL, NULL, dg,
-                            sp->data_arg};
-    const struct kern_def *d = kern_pick(sp->kind, dg, &md, sp->density);
-    const struct kern_def *dflt = kern_pick_table(sp->kind, dg, &md, sp->density);
+                            sp->data_arg, sp->recipe.batch};
+    return table_only ? kern_pick_table(sp->kind, dg, &md, sp->density)
+                      : kern_pick(sp->kind, dg, &md, sp->density);
+}
+
+int train_kernel_label(const struct train_spec *sp, char *buf, size_t size)
+{
+    const struct kern_def *d = spec_kernel(sp, 0), *dflt = spec_kernel(sp, 1);
     if (!d) {
         snprintf(buf, size, "none");
         return 0;
@@ -474,7 +518,7 @@ static int run_kernel(struct run_ctx *c, const struct data_gen *dg)
     size_t boff = bt >= 0 ? model_tensor_offset(sp->kind, bt, sp->n, sp->m) : 0;
     c->kr.md = (struct kern_model){sp->kind->act, sp->n, sp->m, c->st.p, c->st.WT,
                                    bt >= 0 ? c->st.p + boff : NULL, c->st.imp, c->st.p, dg,
-                                   sp->data_arg};
+                                   sp->data_arg, sp->recipe.batch};
     c->g = (struct kern_grad){c->st.g, bt >= 0 ? c->st.g + boff : NULL, 0, c->st.g};
     c->kr.WT = c->st.WT;
     c->kr.sp = &c->smp;
@@ -509,45 +553,188 @@ static void run_loop(struct run_ctx *c)
         __atomic_fetch_add(hk->steps_done, (uint64_t)chunk, __ATOMIC_RELAXED);
 }
 
-static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
-                      struct train_result *out, struct bias_memo *bm)
+/* Everything a run needs before its first step: result, generator,
+ * initial parameters, training set, curve and snapshot space, kernel.
+ * Returns 0 when the run is ready to train; -1 when it failed (invalid,
+ * or no kernel), and then run_finish still releases what was set up. */
+static int run_setup(struct run_ctx *c, const struct train_spec *sp,
+                     const struct train_hooks *hk, struct train_result *out,
+                     struct bias_memo *bm)
 {
+    memset(c, 0, sizeof *c);
+    c->sp = sp, c->hk = hk, c->out = out;
     result_init(out, sp);
     if (spec_invalid(sp, out))
-        return;
-    struct run_ctx c = {.sp = sp, .hk = hk, .out = out};
+        return -1;
     const struct train_recipe *rc = &sp->recipe;
     if (rc->optim != TRAIN_SGD)
-        c.bias = bias_memo_for(bm, rc);
+        c->bias = bias_memo_for(bm, rc);
     const struct data_gen *dg = sp->data ? sp->data : data_find(sp->kind->data);
-    kern_sampler_init(&c.smp, sp->seed, sp->n, sp->density);
-    state_init(&c.st, sp, &c.smp.rng);
+    kern_sampler_init(&c->smp, sp->seed, sp->n, sp->density);
+    state_init(&c->st, sp, &c->smp.rng);
     /* an SAE reads its model's activations, never a set of examples */
     if (!(sp->kind->caps & MODEL_CAP_SAE))
-        c.nset = train_dataset_draw(sp, &c.setX, &c.setT);
+        c->nset = train_dataset_draw(sp, &c->setX, &c->setT);
     int cap = rc->log_every > 0 ? rc->steps / rc->log_every + 2 : 0;
     out->curve_step = xcalloc((size_t)cap, sizeof(int));
     out->curve_loss = xcalloc((size_t)cap, sizeof(double));
-    run_snapshot_alloc(&c);
-    if (run_kernel(&c, dg) == 0) {
-        run_loop(&c);
-        if (!out->failed && c.tail_n > 0)
-            out->final_loss = c.tail_sum / c.tail_n;
-        out->p = xmalloc(sizeof(float) * (size_t)c.st.np);
-        memcpy(out->p, c.st.p, sizeof(float) * (size_t)c.st.np);
-        c.kr.def->free(&c.kr);
-    }
-    kern_sampler_free(&c.smp);
-    state_free(&c.st);
-    free(c.snap_at), free(c.setX), free(c.setT);
+    run_snapshot_alloc(c);
+    return run_kernel(c, dg);
 }
 
-/* Threads take runs from a shared counter, most expensive first. */
+/* After the last step (or a failure): the tail mean, the parameters into
+ * the result, and everything the run held released. */
+static void run_finish(struct run_ctx *c)
+{
+    struct train_result *out = c->out;
+    if (!c->st.p)
+        return; /* invalid spec: nothing was set up */
+    if (c->kr.def) {
+        if (!out->failed && c->tail_n > 0)
+            out->final_loss = c->tail_sum / c->tail_n;
+        out->p = xmalloc(sizeof(float) * (size_t)c->st.np);
+        memcpy(out->p, c->st.p, sizeof(float) * (size_t)c->st.np);
+        c->kr.def->free(&c->kr);
+    }
+    kern_sampler_free(&c->smp);
+    state_free(&c->st);
+    free(c->snap_at), free(c->setX), free(c->setT);
+}
+
+static void run_train(const struct train_spec *sp, const struct train_hooks *hk,
+                      struct train_result *out, struct bias_memo *bm)
+{
+    struct run_ctx c;
+    if (run_setup(&c, sp, hk, out, bm) == 0)
+        run_loop(&c);
+    run_finish(&c);
+}
+
+/* ---- groups: many small runs in the lanes of one kernel call ---- */
+
+/* Whether a run is trained in a group: by its spec alone (valid, no
+ * training set, and the lanes kernel is its kernel), never by its
+ * batch-mates, so that its bits do not depend on them. */
+static int group_eligible(const struct train_spec *sp)
+{
+    if (spec_problem(sp) || sp->recipe.dataset > 0 || (sp->kind->caps & MODEL_CAP_SAE))
+        return 0;
+    const struct kern_def *d = spec_kernel(sp, 0);
+    return d && strcmp(d->name, "lanes") == 0;
+}
+
+/* Order of the settings a group's step loop shares: the model, the data,
+ * and the recipe except lr (per lane, like seed, importance, density and
+ * the initial std). 0: the runs may share a group. */
+static int group_key_cmp(const struct train_spec *a, const struct train_spec *b)
+{
+    const struct train_recipe *x = &a->recipe, *y = &b->recipe;
+    const struct data_gen *da = a->data ? a->data : data_find(a->kind->data);
+    const struct data_gen *db = b->data ? b->data : data_find(b->kind->data);
+    int c = strcmp(a->kind->name, b->kind->name);
+    if (!c)
+        c = strcmp(da->name, db->name);
+#define GROUP_CMP(u, v) \
+    if (!c && (u) != (v)) \
+        c = (u) < (v) ? -1 : 1;
+    GROUP_CMP(a->n, b->n) GROUP_CMP(a->m, b->m) GROUP_CMP(x->steps, y->steps)
+    GROUP_CMP(x->batch, y->batch) GROUP_CMP(x->optim, y->optim) GROUP_CMP(x->sched, y->sched)
+    GROUP_CMP(x->warmup, y->warmup) GROUP_CMP(x->beta1, y->beta1)
+    GROUP_CMP(x->beta2, y->beta2) GROUP_CMP(x->eps, y->eps)
+    GROUP_CMP(x->weight_decay, y->weight_decay) GROUP_CMP(x->momentum, y->momentum)
+    GROUP_CMP(x->log_every, y->log_every) GROUP_CMP(x->snapshots, y->snapshots)
+#undef GROUP_CMP
+    return c;
+}
+
+/* Before a group's step: stop cancelled lanes, zero the live lanes'
+ * sums and hand their parameters to the kernel; returns the live count. */
+static int group_prepare(struct run_ctx *c, int *live, struct kern_lanes *g, int cnt, int step)
+{
+    int nlive = 0;
+    for (int l = 0; l < cnt; l++) {
+        if (live[l] && run_cancelled(&c[l], step))
+            live[l] = 0;
+        if (live[l]) {
+            run_grad_zero(&c[l]);
+            kern_lanes_set(g, l, c[l].kr.md.W, c[l].kr.md.b);
+            nlive++;
+        } else {
+            kern_lanes_set(g, l, NULL, NULL);
+        }
+    }
+    return nlive;
+}
+
+/* After the kernel: each live lane's step finishes exactly as run_step
+ * would finish it. Returns the lanes that completed the step. */
+static int group_update(struct run_ctx *c, int *live, const struct kern_lanes *g, int cnt,
+                        int step, int batch)
+{
+    int done = 0;
+    for (int l = 0; l < cnt; l++) {
+        if (!live[l])
+            continue;
+        kern_lanes_get(g, l, &c[l].g);
+        if (run_update(&c[l], step, run_grad_scale(&c[l], batch)))
+            live[l] = 0;
+        else
+            done++;
+    }
+    return done;
+}
+
+/* run_loop for a group: every live lane takes each step together. */
+static void group_loop(struct run_ctx *c, int *live, struct kern_lanes *g, int cnt,
+                       const struct train_recipe *rc)
+{
+    const struct train_hooks *hk = c[0].hk;
+    uint64_t chunk = 0;
+    for (int step = 0; step < rc->steps; step++) {
+        if (!group_prepare(c, live, g, cnt, step))
+            break;
+        kern_lanes_step(g, rc->batch, NULL);
+        chunk += (uint64_t)group_update(c, live, g, cnt, step, rc->batch);
+        if (hk && hk->steps_done && chunk >= 256) {
+            __atomic_fetch_add(hk->steps_done, chunk, __ATOMIC_RELAXED);
+            chunk = 0;
+        }
+    }
+    if (hk && hk->steps_done && chunk)
+        __atomic_fetch_add(hk->steps_done, chunk, __ATOMIC_RELAXED);
+}
+
+/* Train runs idx[0..cnt) (group-eligible, one group key) in one group:
+ * each lane set up and finished by the single-run functions. */
+static void group_train(const struct train_spec *specs, const int *idx, int cnt,
+                        const struct train_hooks *hk, struct train_result *out,
+                        struct bias_memo *bm)
+{
+    struct run_ctx c[KERN_LANES_MAX];
+    int live[KERN_LANES_MAX];
+    const struct train_spec *sp0 = &specs[idx[0]];
+    struct kern_lanes *g = kern_lanes_new(sp0->kind->act, sp0->n, sp0->m, cnt);
+    for (int l = 0; l < cnt; l++) {
+        live[l] = run_setup(&c[l], &specs[idx[l]], hk, &out[idx[l]], bm) == 0;
+        if (live[l])
+            kern_lanes_load(g, l, &c[l].smp, c[l].st.imp);
+    }
+    group_loop(c, live, g, cnt, &sp0->recipe);
+    for (int l = 0; l < cnt; l++)
+        run_finish(&c[l]);
+    kern_lanes_free(g);
+}
+
+/* Threads take work items from a shared counter, most expensive first:
+ * one run, or a group of up to KERN_LANES_MAX runs. */
 struct pool {
     const struct train_spec *specs;
     const struct train_hooks *hk;
     struct train_result *out;
-    int *order, count, next;
+    int *run;                /* runs, item by item */
+    int *item_at;            /* [nitems + 1] item k is run[item_at[k] .. item_at[k+1]) */
+    char *grouped;           /* [nitems] trained as a group */
+    int nitems, next;
 };
 
 static void *pool_worker(void *arg)
@@ -556,11 +743,15 @@ static void *pool_worker(void *arg)
     struct bias_memo bm = {0};
     for (;;) {
         int k = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
-        if (k >= pl->count)
+        if (k >= pl->nitems)
             break;
-        int r = pl->order[k];
+        const int *r = pl->run + pl->item_at[k];
+        int cnt = pl->item_at[k + 1] - pl->item_at[k];
         unsigned mode = train_flush_begin();
-        run_train(&pl->specs[r], pl->hk, &pl->out[r], &bm);
+        if (pl->grouped[k])
+            group_train(pl->specs, r, cnt, pl->hk, pl->out, &bm);
+        else
+            run_train(&pl->specs[r[0]], pl->hk, &pl->out[r[0]], &bm);
         train_flush_end(mode);
     }
     bias_memo_free(&bm);
@@ -576,11 +767,82 @@ static double run_cost(const struct train_spec *sp)
     return c;
 }
 
+/* The sorts' context (qsort has none), under plan_lock. */
 static const struct train_spec *cost_specs;
+static const int *plan_rank;     /* run -> position in the cost order */
 static int cost_cmp(const void *a, const void *b)
 {
     double ca = run_cost(&cost_specs[*(const int *)a]), cb = run_cost(&cost_specs[*(const int *)b]);
     return ca < cb ? 1 : ca > cb ? -1 : *(const int *)a - *(const int *)b;
+}
+
+/* Group-eligible runs by group key, then by cost order. */
+static int key_cmp(const void *a, const void *b)
+{
+    int ra = *(const int *)a, rb = *(const int *)b;
+    int c = group_key_cmp(&cost_specs[ra], &cost_specs[rb]);
+    return c ? c : plan_rank[ra] - plan_rank[rb];
+}
+
+/* Items by the cost rank of their first run. */
+static int item_cmp(const void *a, const void *b)
+{
+    const int *x = a, *y = b;
+    return plan_rank[x[0]] - plan_rank[y[0]];
+}
+
+/* Cut the key-sorted eligible runs into groups; items[] gets triples
+ * (first run, start in elig, count); returns the item count. */
+static int plan_groups(const int *elig, int ne, int *items, int nitems)
+{
+    for (int i = 0; i < ne;) {
+        int j = i + 1;
+        while (j < ne && j - i < KERN_LANES_MAX &&
+               group_key_cmp(&cost_specs[elig[i]], &cost_specs[elig[j]]) == 0)
+            j++;
+        items[3 * nitems] = elig[i], items[3 * nitems + 1] = i, items[3 * nitems + 2] = j - i;
+        nitems++;
+        i = j;
+    }
+    return nitems;
+}
+
+/* The work items: runs in cost order, the group-eligible ones gathered
+ * into groups of one key. */
+static void plan_items(struct pool *pl, const struct train_spec *specs, int count)
+{
+    int *order = xmalloc(sizeof(int) * (size_t)count), *rank = xmalloc(sizeof(int) * (size_t)count);
+    int *elig = xmalloc(sizeof(int) * (size_t)count), *items = xmalloc(sizeof(int) * 3 * (size_t)count);
+    int ne = 0, ni = 0;
+    for (int k = 0; k < count; k++)
+        order[k] = k;
+    static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&plan_lock);
+    cost_specs = specs, plan_rank = rank;
+    qsort(order, (size_t)count, sizeof(int), cost_cmp);
+    for (int k = 0; k < count; k++) {
+        rank[order[k]] = k;
+        if (group_eligible(&specs[order[k]]))
+            elig[ne++] = order[k];
+        else
+            items[3 * ni] = order[k], items[3 * ni + 1] = -1, items[3 * ni + 2] = 1, ni++;
+    }
+    qsort(elig, (size_t)ne, sizeof(int), key_cmp);
+    ni = plan_groups(elig, ne, items, ni);
+    qsort(items, (size_t)ni, 3 * sizeof(int), item_cmp);
+    pthread_mutex_unlock(&plan_lock);
+    pl->run = order; /* reused: the runs item by item */
+    pl->item_at = xmalloc(sizeof(int) * ((size_t)ni + 1));
+    pl->grouped = xmalloc((size_t)ni + 1);
+    pl->nitems = ni;
+    for (int k = 0, at = 0; k < ni; k++) {
+        pl->item_at[k] = at;
+        pl->grouped[k] = items[3 * k + 1] >= 0;
+        for (int j = 0; j < items[3 * k + 2]; j++)
+            order[at++] = pl->grouped[k] ? elig[items[3 * k + 1] + j] : items[3 * k];
+        pl->item_at[k + 1] = at;
+    }
+    free(rank), free(elig), free(items);
 }
 
 int train_batch(const struct train_spec *specs, int count, int threads,
@@ -588,21 +850,15 @@ int train_batch(const struct train_spec *specs, int count, int threads,
 {
     if (count <= 0)
         return 0;
-    struct pool pl = {specs, hooks, out, xmalloc(sizeof(int) * (size_t)count), count, 0};
-    for (int k = 0; k < count; k++)
-        pl.order[k] = k;
-    static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&sort_lock);
-    cost_specs = specs;
-    qsort(pl.order, (size_t)count, sizeof(int), cost_cmp);
-    pthread_mutex_unlock(&sort_lock);
+    struct pool pl = {specs, hooks, out, NULL, NULL, NULL, 0, 0};
+    plan_items(&pl, specs, count);
     /* BLAS must not split a product across threads: the trainer's threads
      * own whole runs, and a product's rounding must not depend on them. */
     openblas_set_num_threads(1);
     if (threads < 1)
         threads = 1;
-    if (threads > count)
-        threads = count;
+    if (threads > pl.nitems)
+        threads = pl.nitems;
     pthread_t *tid = xmalloc(sizeof(pthread_t) * (size_t)threads);
     int started = 0;
     for (int t = 1; t < threads; t++)
@@ -614,7 +870,7 @@ int train_batch(const struct train_spec *specs, int count, int threads,
     for (int t = 1; t <= started; t++)
         pthread_join(tid[t], NULL);
     free(tid);
-    free(pl.order);
+    free(pl.run), free(pl.item_at), free(pl.grouped);
     int failed = 0;
     for (int k = 0; k < count; k++)
         failed += out[k].failed != 0;

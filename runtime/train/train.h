@@ -88,7 +88,7 @@ struct train_result {
     double final_loss;       /* mean loss over the last min(100, steps) steps, notebook unit */
     int *curve_step;         /* [ncurve] */
     double *curve_loss;      /* [ncurve] loss at that step */
-    /* The kernel and arithmetic path that trained the run: vx, fused and
+    /* The kernel and arithmetic path that trained the run: lanes, vx, fused and
      * untied give the same bits on every CPU; gemm/x5 (AVX-512 blocks) and
      * gemm/blas round differently, and BLAS by its CPU core type too. */
     const char *kernel;      /* static text, NULL before a kernel is picked */

@@ -147,14 +147,17 @@ static void test_pick(void)
                 setenv("TMSL_KERNEL", kern_table[i]->name, 1);
                 const struct kern_def *f = kern_pick(model_kinds[k], data_gens[d], &md, dens);
                 forced_bad += f ? !kern_serves(f, model_kinds[k], data_gens[d]) : declared;
+                /* used where it declares the pair and fits the shape */
                 forced_bad += kern_serves(kern_table[i], model_kinds[k], data_gens[d]) &&
+                              (!kern_table[i]->fits || kern_table[i]->fits(&md)) &&
                               f != kern_table[i];
             }
             unsetenv("TMSL_KERNEL");
         }
     ok(bad == 0 && pairs == 19, "kernel pick: %d kind/data pairs served, never by an undeclared "
        "kernel", pairs);
-    ok(forced_bad == 0, "TMSL_KERNEL: a forced kernel is used only for pairs it declares");
+    ok(forced_bad == 0, "TMSL_KERNEL: a forced kernel is used for the pairs it declares where "
+       "it fits the shape, and only for those");
     struct kern_model md = {.n = 20, .m = 5};
     ok(kern_pick_table(&model_relu, &data_signed, &md, dens) == NULL &&
        kern_pick_table(&model_untied, &data_uniform, &md, dens) == kern_find("untied"),

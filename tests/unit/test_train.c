@@ -1,8 +1,10 @@
 /* tests/unit/test_train.c: the trainer's contract.
  * Determinism (thread count, batch-mates, seeds), divergence and cancel
  * handling, the loss curve, bad specs, and the input distribution of both
- * samplers (fraction present and mean value). Small batches and few steps:
- * these claims do not need long training. */
+ * samplers (fraction present and mean value); the many-models kernel's
+ * groups (every run bit-identical to itself trained alone, on any thread
+ * count and instruction set, a diverging lane failing alone). Small
+ * batches and few steps: these claims do not need long training. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "../tap.h"
 #include "dataset.h"
 #include "kern.h"
+#include "kern_isa.h"
 #include "util.h"
 
 static double imp20[400], dens[64][400];
@@ -293,6 +296,102 @@ static void test_point_dims(void)
     free(X), free(T), free(dx), free(hn);
 }
 
+
+/* Every bit a run produced: parameters, tail loss, curve, failure. */
+static int same_all(const struct train_result *a, const struct train_result *b)
+{
+    int eq = a->failed == b->failed && a->fail_step == b->fail_step && a->ncurve == b->ncurve &&
+             !memcmp(&a->final_loss, &b->final_loss, sizeof(double)) && a->p && b->p &&
+             !memcmp(a->p, b->p, sizeof(float) * train_nparams(a)) &&
+             !memcmp(a->curve_loss, b->curve_loss, sizeof(double) * (size_t)a->ncurve) &&
+             !memcmp(a->curve_step, b->curve_step, sizeof(int) * (size_t)a->ncurve);
+    if (a->failed && b->failed)
+        eq &= !strcmp(a->fail_reason, b->fail_reason);
+    return eq;
+}
+
+enum { LR = KERN_LANES_MAX + 5 }; /* a full group and a partial one */
+static double lane_imp[LR][8], lane_dens[LR][8];
+
+/* Runs that differ in everything a lane holds: lr, seed, importance,
+ * density (some always present, some very sparse); run `bad` diverges. */
+static void lane_specs(struct train_spec *sp, const struct model_kind *kind, int n, int m,
+                       int bad)
+{
+    for (int k = 0; k < LR; k++) {
+        sp[k] = spec(kind, n, m, 0, util_mix64(k + 101));
+        sp[k].recipe.optim = TRAIN_ADAM;
+        sp[k].recipe.lr = 1e-3 * (1 + k % 7);
+        sp[k].recipe.steps = 200;
+        sp[k].recipe.batch = 37; /* the buffers refill mid-example */
+        sp[k].recipe.log_every = 40;
+        for (int i = 0; i < n; i++) {
+            lane_imp[k][i] = pow(0.5 + 0.04 * k, i);
+            lane_dens[k][i] = k % 5 == 0 ? 1 : pow(0.002, (double)((k + i) % 9) / 8);
+        }
+        sp[k].importance = lane_imp[k];
+        sp[k].density = lane_dens[k];
+    }
+    if (bad >= 0)
+        sp[bad].recipe.lr = 1e30;
+}
+
+/* The many-models kernel: each run of a group trains bit for bit as it
+ * does alone, with 1 and 2 threads; a diverging lane fails alone with the
+ * reason and step it has alone. */
+static void test_lanes_groups(const struct model_kind *kind, int n, int m, int bad)
+{
+    struct train_spec sp[LR];
+    struct train_result one[LR], two[LR], alone;
+    lane_specs(sp, kind, n, m, bad);
+    int f1 = train_batch(sp, LR, 1, NULL, one), f2 = train_batch(sp, LR, 2, NULL, two);
+    int eq = 1, lanes = 1, solo = 1;
+    for (int k = 0; k < LR; k++) {
+        eq &= same_all(&one[k], &two[k]);
+        lanes &= one[k].kernel && !strcmp(one[k].kernel, "lanes");
+        train_batch(&sp[k], 1, 1, NULL, &alone);
+        solo &= same_all(&alone, &one[k]);
+        train_result_free(&alone);
+    }
+    ok(lanes && eq, "lanes %s n=%d m=%d: %d runs in groups, 1 and 2 threads bit-identical",
+       kind->name, n, m, LR);
+    ok(solo, "lanes %s n=%d m=%d: every run in a group bit-identical to it trained alone "
+       "(weights, tail loss, curve)", kind->name, n, m);
+    if (bad >= 0)
+        ok(f1 == 1 && f2 == 1 && one[bad].failed && strstr(one[bad].fail_reason, "lr=1e+30") &&
+               one[bad].fail_step >= 0,
+           "lanes %s: the diverging lane alone failed, at step %d (%s)", kind->name,
+           one[bad].fail_step, one[bad].fail_reason);
+    else
+        ok(f1 == 0 && f2 == 0, "lanes %s n=%d m=%d: no run failed", kind->name, n, m);
+    for (int k = 0; k < LR; k++)
+        train_result_free(&one[k]), train_result_free(&two[k]);
+}
+
+/* The same group on every instruction-set path this CPU has: the same bits. */
+static void test_lanes_paths(const struct model_kind *kind, int n, int m)
+{
+    struct train_spec sp[LR];
+    struct train_result ref[LR], got[LR];
+    lane_specs(sp, kind, n, m, 3);
+    kern_isa_set(KERN_ISA_BASE);
+    train_batch(sp, LR, 2, NULL, ref);
+    for (int isa = 1; isa < KERN_ISA_COUNT; isa++) {
+        if (kern_isa_set((enum kern_isa)isa) != 0) {
+            ok(1, "# SKIP lanes on %s: this CPU lacks it", kern_isa_name((enum kern_isa)isa));
+            continue;
+        }
+        train_batch(sp, LR, 2, NULL, got);
+        int eq = 1;
+        for (int k = 0; k < LR; k++)
+            eq &= same_all(&ref[k], &got[k]), train_result_free(&got[k]);
+        ok(eq, "lanes %s n=%d m=%d on %s: every run bit-identical to the base path", kind->name,
+           n, m, kern_isa_name((enum kern_isa)isa));
+    }
+    for (int k = 0; k < LR; k++)
+        train_result_free(&ref[k]);
+}
+
 int main(void)
 {
     for (int i = 0; i < 400; i++)
@@ -307,6 +406,13 @@ int main(void)
     test_determinism(&model_relu, 100, 24);       /* large-model kernel */
     test_determinism(&model_relu_hidden, 64, 32); /* large-model kernel */
     test_determinism(&model_untied, 10, 5);
+    test_lanes_groups(&model_relu, 2, 1, 6);
+    test_lanes_groups(&model_linear, 5, 2, -1);
+    test_lanes_groups(&model_relu_hidden, 3, 4, 17);
+    test_lanes_groups(&model_relu, 8, 2, -1);
+    test_lanes_paths(&model_relu, 2, 1);
+    test_lanes_paths(&model_relu_hidden, 5, 2);
+    test_lanes_paths(&model_linear, 1, 16);
     test_divergence();
     test_cancel_and_curve();
     test_snapshots();

@@ -144,7 +144,7 @@ static double kernel_err(const struct kern_def *def, const struct model_kind *ki
  * against the reference on random shapes, densities and batch sizes. */
 static void test_kernel_pairs(const struct kern_def *def)
 {
-    static const int shapes[][2] = {{2, 1}, {3, 2}, {5, 2}, {20, 5}, {33, 7}, {64, 16}, {100, 9}};
+    static const int shapes[][2] = {{2, 1}, {3, 2}, {5, 2}, {8, 2}, {20, 5}, {33, 7}, {64, 16}, {100, 9}};
     static const double dens[] = {1, 0.3, 0.05, 0.001};
     static const int batches[] = {1, 37, 64};
     for (int k = 0; model_kinds[k]; k++)
