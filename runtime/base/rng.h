@@ -22,6 +22,18 @@ struct rng {
     int pos;
 };
 
+/* One xoshiro256** step on vectors of T (64-bit lanes): out gets the
+ * output, the state advances. * 5 and * 9 as shifts: no 64-bit multiply
+ * needed (AVX2 has none). Shared by every lane-parallel generator. */
+#define RNG_XOSHIRO_STEP(T, s0, s1, s2, s3, out)                            \
+    do {                                                                     \
+        T x_ = (s1) + ((s1) << 2), rot_ = (x_ << 7) | (x_ >> 57);            \
+        T t_ = (s1) << 17;                                                   \
+        (out) = rot_ + (rot_ << 3);                                          \
+        (s2) ^= (s0), (s3) ^= (s1), (s1) ^= (s2), (s0) ^= (s3), (s2) ^= t_; \
+        (s3) = ((s3) << 45) | ((s3) >> 19);                                  \
+    } while (0)
+
 static inline uint64_t rng_splitmix(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -60,17 +72,9 @@ static inline __attribute__((always_inline)) void rng_refill(struct rng *r)
         memcpy(&s0, r->s[0] + c, sizeof s0), memcpy(&s1, r->s[1] + c, sizeof s1);
         memcpy(&s2, r->s[2] + c, sizeof s2), memcpy(&s3, r->s[3] + c, sizeof s3);
         for (int it = 0; it < RNG_BUF / RNG_LANES; it++) {
-            rng_vq x = s1 + (s1 << 2); /* * 5 and * 9 as shifts: no 64-bit multiply needed */
-            rng_vq rot = (x << 7) | (x >> 57);
-            rng_vq out = rot + (rot << 3);
+            rng_vq out;
+            RNG_XOSHIRO_STEP(rng_vq, s0, s1, s2, s3, out);
             memcpy(r->buf + it * RNG_LANES + c, &out, sizeof out);
-            rng_vq t = s1 << 17;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = (s3 << 45) | (s3 >> 19);
         }
         memcpy(r->s[0] + c, &s0, sizeof s0), memcpy(r->s[1] + c, &s1, sizeof s1);
         memcpy(r->s[2] + c, &s2, sizeof s2), memcpy(r->s[3] + c, &s3, sizeof s3);

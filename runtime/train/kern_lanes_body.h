@@ -26,17 +26,9 @@ static void VX_FN(lanes_refill)(struct kern_lanes *g, int c0)
             memcpy(&s0, g->s[0][c] + l, sizeof s0), memcpy(&s1, g->s[1][c] + l, sizeof s1);
             memcpy(&s2, g->s[2][c] + l, sizeof s2), memcpy(&s3, g->s[3][c] + l, sizeof s3);
             for (int it = 0; it < RNG_BUF / RNG_LANES; it++) {
-                vq x = s1 + (s1 << 2);
-                vq rot = (x << 7) | (x >> 57);
-                vq out = rot + (rot << 3);
+                vq out;
+                RNG_XOSHIRO_STEP(vq, s0, s1, s2, s3, out);
                 memcpy(g->buf[it * RNG_LANES + c] + l, &out, sizeof out);
-                vq t = s1 << 17;
-                s2 ^= s0;
-                s3 ^= s1;
-                s1 ^= s2;
-                s0 ^= s3;
-                s2 ^= t;
-                s3 = (s3 << 45) | (s3 >> 19);
             }
             memcpy(g->s[0][c] + l, &s0, sizeof s0), memcpy(g->s[1][c] + l, &s1, sizeof s1);
             memcpy(g->s[2][c] + l, &s2, sizeof s2), memcpy(g->s[3][c] + l, &s3, sizeof s3);
