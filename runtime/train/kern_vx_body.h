@@ -199,13 +199,23 @@ VX_INLINE vi vx_valid(int cnt)
     return v;
 }
 
-/* v with lanes l + h moved down to lane l (h a power of two below KI_W). */
+/* v with lanes l + h moved down to lane l (h a power of two below KI_W).
+ * GCC's variable-index shuffle has no clang spelling (clang's
+ * __builtin_shufflevector wants constant indices), so clang builds move
+ * the lanes one by one: the same permutation, the same bits. */
 VX_INLINE vf vx_down(vf v, int h)
 {
+#if defined(__clang__)
+    vf r;
+    for (int l = 0; l < KI_W; l++)
+        r[l] = v[(l + h) & (KI_W - 1)];
+    return r;
+#else
     vi idx;
     for (int l = 0; l < KI_W; l++)
         idx[l] = (l + h) & (KI_W - 1);
     return __builtin_shuffle(v, idx);
+#endif
 }
 
 /* Fold the per-lane sums into the run's gradient by a pairwise tree on
