@@ -88,23 +88,28 @@ static void machine(void)
     printf("fma %.4g\nrng %.4g\n", fma, rng);
 }
 
-/* "vx:28+fused:12/avx512": the kernels the trainer picks for these runs. */
-static void kernels_used(const struct train_spec *sp, int runs, char *out, size_t cap)
+/* "vx:28+sparse:12/avx512": the kernels that trained these runs, read off
+ * their results (a kernel's choice depends on the batch too, so picking
+ * again here could name one the trainer did not use). Labels in order of
+ * first appearance. */
+static void kernels_used(const struct train_result *res, int runs, char *out, size_t cap)
 {
-    int count[16] = {0};
+    const char *name[16];
+    int count[16], kinds = 0;
     for (int r = 0; r < runs; r++) {
-        struct kern_model md = {.kind = sp[r].kind->act, .n = sp[r].n, .m = sp[r].m};
-        const struct kern_def *d = kern_pick(sp[r].kind, data_find(sp[r].kind->data), &md,
-                                             sp[r].density);
-        for (int k = 0; d && k < 16 && kern_table[k]; k++)
-            count[k] += kern_table[k] == d;
+        const char *k = res[r].kernel ? res[r].kernel : "none";
+        int i = 0;
+        while (i < kinds && strcmp(name[i], k) != 0)
+            i++;
+        if (i == kinds && kinds < 16)
+            name[kinds] = k, count[kinds++] = 0;
+        if (i < kinds)
+            count[i]++;
     }
     size_t len = 0;
     out[0] = 0;
-    for (int k = 0; k < 16 && kern_table[k]; k++)
-        if (count[k] && len < cap)
-            len += (size_t)snprintf(out + len, cap - len, "%s%s:%d", len ? "+" : "",
-                                    kern_table[k]->name, count[k]);
+    for (int i = 0; i < kinds && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s:%d", len ? "+" : "", name[i], count[i]);
     if (len < cap)
         snprintf(out + len, cap - len, "/%s", kern_isa_name(kern_isa()));
 }
@@ -174,12 +179,12 @@ static int bench_run(const char *name, struct work *w, struct train_spec *sp, in
     clock_gettime(CLOCK_MONOTONIC, &t1);
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     double cpu = bench_secs(&c0, &c1), secs = bench_secs(&t0, &t1), loss = 0;
+    char used[200];
+    kernels_used(res, w->runs, used, sizeof used);
     for (int r = 0; r < w->runs; r++) {
         loss += res[r].final_loss / w->runs;
         train_result_free(&res[r]);
     }
-    char used[200];
-    kernels_used(sp, w->runs, used, sizeof used);
     printf("%s %d %d %.4f %.4f %.4g %.6g %d %.4f %s\n", name, w->runs, steps, secs,
            steps > 0 ? secs * 10000.0 / steps : 0, secs > 0 ? w->runs * (double)steps / secs : 0,
            loss, failed, steps > 0 ? cpu * 10000.0 / steps : 0, used);
