@@ -17,22 +17,31 @@ typedef float lanes_vfh __attribute__((vector_size(2 * KI_W)));
 
 /* Refill the generator buffers of lanes c0 .. c0+KI_W-1: rng_refill's
  * arithmetic, with the lanes of many models in place of one model's; one
- * register (vq) at a time, since GCC keeps wider generic vectors in memory. */
+ * register (vq) per half of the chunk, since GCC keeps wider generic vectors
+ * in memory. The two halves advance in the same loop: each xoshiro step is
+ * a chain of dependent operations, and two independent chains keep the
+ * vector units busy where one leaves them waiting. */
 static void VX_FN(lanes_refill)(struct kern_lanes *g, int c0)
 {
-    for (int c = 0; c < RNG_LANES; c++)
-        for (int l = c0; l < c0 + KI_W; l += LANES_H) {
-            vq s0, s1, s2, s3;
-            memcpy(&s0, g->s[0][c] + l, sizeof s0), memcpy(&s1, g->s[1][c] + l, sizeof s1);
-            memcpy(&s2, g->s[2][c] + l, sizeof s2), memcpy(&s3, g->s[3][c] + l, sizeof s3);
-            for (int it = 0; it < RNG_BUF / RNG_LANES; it++) {
-                vq out;
-                RNG_XOSHIRO_STEP(vq, s0, s1, s2, s3, out);
-                memcpy(g->buf[it * RNG_LANES + c] + l, &out, sizeof out);
-            }
-            memcpy(g->s[0][c] + l, &s0, sizeof s0), memcpy(g->s[1][c] + l, &s1, sizeof s1);
-            memcpy(g->s[2][c] + l, &s2, sizeof s2), memcpy(g->s[3][c] + l, &s3, sizeof s3);
+    const int l0 = c0, l1 = c0 + LANES_H;
+    for (int c = 0; c < RNG_LANES; c++) {
+        vq a0, a1, a2, a3, b0, b1, b2, b3;
+        memcpy(&a0, g->s[0][c] + l0, sizeof a0), memcpy(&a1, g->s[1][c] + l0, sizeof a1);
+        memcpy(&a2, g->s[2][c] + l0, sizeof a2), memcpy(&a3, g->s[3][c] + l0, sizeof a3);
+        memcpy(&b0, g->s[0][c] + l1, sizeof b0), memcpy(&b1, g->s[1][c] + l1, sizeof b1);
+        memcpy(&b2, g->s[2][c] + l1, sizeof b2), memcpy(&b3, g->s[3][c] + l1, sizeof b3);
+        for (int it = 0; it < RNG_BUF / RNG_LANES; it++) {
+            vq oa, ob;
+            RNG_XOSHIRO_STEP(vq, a0, a1, a2, a3, oa);
+            RNG_XOSHIRO_STEP(vq, b0, b1, b2, b3, ob);
+            memcpy(g->buf[it * RNG_LANES + c] + l0, &oa, sizeof oa);
+            memcpy(g->buf[it * RNG_LANES + c] + l1, &ob, sizeof ob);
         }
+        memcpy(g->s[0][c] + l0, &a0, sizeof a0), memcpy(g->s[1][c] + l0, &a1, sizeof a1);
+        memcpy(g->s[2][c] + l0, &a2, sizeof a2), memcpy(g->s[3][c] + l0, &a3, sizeof a3);
+        memcpy(g->s[0][c] + l1, &b0, sizeof b0), memcpy(g->s[1][c] + l1, &b1, sizeof b1);
+        memcpy(g->s[2][c] + l1, &b2, sizeof b2), memcpy(g->s[3][c] + l1, &b3, sizeof b3);
+    }
 }
 
 /* The first and second halves of a vector's lanes; the low (even) and
