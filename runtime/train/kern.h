@@ -17,6 +17,7 @@
 
 #include "data.h"
 #include "model.h"
+#include "optim.h"
 #include "rng.h"
 #include "train.h"
 
@@ -184,6 +185,18 @@ struct kern_lanes {
     float W[KERN_LANES_MAXNM][KERN_LANES_MAX], b[KERN_LANES_MAXN][KERN_LANES_MAX];
     float gW[KERN_LANES_MAXNM][KERN_LANES_MAX], gb[KERN_LANES_MAXN][KERN_LANES_MAX];
     double loss[KERN_LANES_MAX];
+    /* the optimizer's moments (kern_lanes_update), laid out like W and b */
+    float m1W[KERN_LANES_MAXNM][KERN_LANES_MAX], m2W[KERN_LANES_MAXNM][KERN_LANES_MAX];
+    float m1b[KERN_LANES_MAXN][KERN_LANES_MAX], m2b[KERN_LANES_MAXN][KERN_LANES_MAX];
+    int32_t bad[KERN_LANES_MAX]; /* after an update: -1 where a weight is not finite */
+};
+/* A group's optimizer step: the constants all lanes share (k; its step
+ * and decay are per lane here) and the step's gradient scale. */
+struct kern_lanes_opt {
+    struct optim_k k;
+    float scale;                    /* the sums of a step times scale are the gradient */
+    float step[KERN_LANES_MAX];     /* per lane: k.step of its run */
+    float decay[KERN_LANES_MAX];    /* per lane: k.decay of its run */
 };
 int kern_lanes_fits(const struct kern_model *md);
 /* An empty group of `count` lanes (zeroed: unused lanes compute zeros). */
@@ -200,6 +213,15 @@ void kern_lanes_set(struct kern_lanes *g, int l, const float *W, const float *b)
 void kern_lanes_step(struct kern_lanes *g, int batch, const float *X);
 /* Add lane l's sums of the step to its run's accumulators. */
 void kern_lanes_get(const struct kern_lanes *g, int l, struct kern_grad *gr);
+/* The optimizer step of every lane from the step's sums, in the group's W,
+ * b and moments: per lane the float operations optim_apply does on
+ * gradient (0 + sum) * scale, as the single-run trainer forms it; then
+ * bad[l] marks lanes whose weights are not all finite. */
+void kern_lanes_update(struct kern_lanes *g, const struct kern_lanes_opt *o);
+/* Lane l's parameters and moments from its run's (W, b and their moments:
+ * m1W, m1b, m2W, m2b), and back (l's lane then emptied if clear). */
+void kern_lanes_put_state(struct kern_lanes *g, int l, const float *const src[6]);
+void kern_lanes_take_state(struct kern_lanes *g, int l, float *const dst[6], int clear);
 
 /* ---- the kernel table (kern_table.c) ---- */
 

@@ -23,7 +23,8 @@ struct vx_par {
     void kern_vx_run_##sfx(const struct vx_par *p, struct kern_sampler *sp, const float *X, \
                            int batch, struct kern_grad *g, int n, int m);                  \
     uint64_t kern_rng_probe_##sfx(int refills);                                            \
-    void kern_lanes_run_##sfx(struct kern_lanes *g, int batch, const float *X);
+    void kern_lanes_run_##sfx(struct kern_lanes *g, int batch, const float *X);             \
+    void kern_lanes_update_##sfx(struct kern_lanes *g, const struct kern_lanes_opt *o);
 KERN_INST_DECL(base)
 KERN_INST_DECL(avx2)
 KERN_INST_DECL(avx512)

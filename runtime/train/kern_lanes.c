@@ -106,6 +106,57 @@ void kern_lanes_step(struct kern_lanes *g, int batch, const float *X)
     kern_lanes_run_base(g, batch, X);
 }
 
+void kern_lanes_update(struct kern_lanes *g, const struct kern_lanes_opt *o)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    switch (kern_isa()) {
+    case KERN_ISA_AVX512:
+        kern_lanes_update_avx512(g, o);
+        return;
+    case KERN_ISA_AVX2:
+        kern_lanes_update_avx2(g, o);
+        return;
+    default:
+        break;
+    }
+#endif
+    kern_lanes_update_base(g, o);
+}
+
+/* The group's rows of lane l in the order of kern_lanes_put_state's
+ * arrays: W, b, m1W, m1b, m2W, m2b, with their lengths. */
+static void lanes_rows(struct kern_lanes *g, float (*rows[6])[KERN_LANES_MAX], int len[6])
+{
+    const int nm = g->n * g->m;
+    rows[0] = g->W, rows[1] = g->b, rows[2] = g->m1W;
+    rows[3] = g->m1b, rows[4] = g->m2W, rows[5] = g->m2b;
+    for (int t = 0; t < 6; t++)
+        len[t] = t % 2 ? g->n : nm;
+}
+
+void kern_lanes_put_state(struct kern_lanes *g, int l, const float *const src[6])
+{
+    float (*rows[6])[KERN_LANES_MAX];
+    int len[6];
+    lanes_rows(g, rows, len);
+    for (int t = 0; t < 6; t++)
+        for (int j = 0; j < len[t]; j++)
+            rows[t][j][l] = src[t][j];
+}
+
+void kern_lanes_take_state(struct kern_lanes *g, int l, float *const dst[6], int clear)
+{
+    float (*rows[6])[KERN_LANES_MAX];
+    int len[6];
+    lanes_rows(g, rows, len);
+    for (int t = 0; t < 6; t++)
+        for (int j = 0; j < len[t]; j++) {
+            dst[t][j] = rows[t][j][l];
+            if (clear)
+                rows[t][j][l] = 0.0f;
+        }
+}
+
 /* ---- the table's single-run face: a group of one ---- */
 
 static int lanes_applies(const struct kern_model *md, const double *density)

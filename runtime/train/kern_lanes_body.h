@@ -262,3 +262,73 @@ void VX_FN(kern_lanes_run)(struct kern_lanes *g, int batch, const float *X)
     _mm256_zeroupper();
 #endif
 }
+
+/* ---- the optimizer step of every lane (kern_lanes_update) ---- */
+
+/* Correctly rounded square roots, lane by lane (IEEE: the same bits as
+ * sqrtf on every path). */
+VX_INLINE vf VX_FN(lanes_sqrt)(vf v)
+{
+#if defined(__x86_64__) && KI_W == 16
+    return (vf)_mm512_sqrt_ps((__m512)v);
+#elif defined(__x86_64__) && KI_W == 8
+    return (vf)_mm256_sqrt_ps((__m256)v);
+#elif defined(__x86_64__)
+    return (vf)_mm_sqrt_ps((__m128)v);
+#elif defined(__aarch64__)
+    return (vf)vsqrtq_f32((float32x4_t)v);
+#else
+    vf r;
+    for (int l = 0; l < KI_W; l++)
+        r[l] = sqrtf(v[l]);
+    return r;
+#endif
+}
+
+VX_INLINE vf VX_FN(lanes_ld)(const float *a) { vf v; memcpy(&v, a, sizeof v); return v; }
+VX_INLINE void VX_FN(lanes_st)(float *a, vf v) { memcpy(a, &v, sizeof v); }
+
+/* One parameter row's lanes c0 .. c0+KI_W-1: optim_apply's operations in
+ * its order; returns the row's p * 0 (0, or NaN where p is not finite). */
+VX_INLINE vf VX_FN(lanes_opt_row)(const struct kern_lanes_opt *o, float *p, const float *sum,
+                                  float *m1, float *m2, int c0)
+{
+    const struct optim_k *k = &o->k;
+    vf pv = VX_FN(lanes_ld)(p + c0), g = ((vf){0} + VX_FN(lanes_ld)(sum + c0)) * o->scale;
+    vf step = VX_FN(lanes_ld)(o->step + c0), a = VX_FN(lanes_ld)(m1 + c0);
+    if (k->sgd) {
+        vf d = g + k->wd * pv;
+        if (k->mom != 0) {
+            d = k->first ? d : k->mom * a + d;
+            VX_FN(lanes_st)(m1 + c0, d);
+        }
+        pv -= step * d;
+    } else {
+        vf b = VX_FN(lanes_ld)(m2 + c0);
+        vf gi = g + k->l2 * pv;
+        pv *= VX_FN(lanes_ld)(o->decay + c0);
+        a = k->b1 * a + (1 - k->b1) * gi;
+        b = k->b2 * b + (1 - k->b2) * gi * gi;
+        pv -= step * (a / (VX_FN(lanes_sqrt)(b) / k->bc2 + k->eps));
+        VX_FN(lanes_st)(m1 + c0, a), VX_FN(lanes_st)(m2 + c0, b);
+    }
+    VX_FN(lanes_st)(p + c0, pv);
+    return pv * 0.0f;
+}
+
+void VX_FN(kern_lanes_update)(struct kern_lanes *g, const struct kern_lanes_opt *o)
+{
+    const int nm = g->n * g->m;
+    for (int c0 = 0; c0 < g->count; c0 += KI_W) {
+        vf fin = (vf){0};
+        for (int j = 0; j < nm; j++)
+            fin += VX_FN(lanes_opt_row)(o, g->W[j], g->gW[j], g->m1W[j], g->m2W[j], c0);
+        for (int i = 0; i < g->n; i++)
+            fin += VX_FN(lanes_opt_row)(o, g->b[i], g->gb[i], g->m1b[i], g->m2b[i], c0);
+        vi bad = fin != 0;
+        memcpy(g->bad + c0, &bad, sizeof bad);
+    }
+#ifdef __AVX__
+    _mm256_zeroupper();
+#endif
+}

@@ -23,6 +23,8 @@
 #include <string.h>
 #if defined(__x86_64__) && (KI_W > 4 || defined(__FMA__))
 #include <immintrin.h>
+#elif defined(__x86_64__)
+#include <xmmintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #endif

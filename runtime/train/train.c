@@ -210,35 +210,34 @@ static void bias_memo_free(struct bias_memo *bm)
     free(bm->c1), free(bm->c2);
 }
 
-/* One optimizer step (t counts from 1), as torch.optim does it; bm holds
- * the bias corrections or is NULL. */
+/* A step's optimizer constants (t counts from 1), as torch.optim works
+ * them out; bm holds the bias corrections or is NULL. */
+static void optim_consts(struct optim_k *k, const struct train_recipe *rc, double lr, int t,
+                         const struct bias_memo *bm)
+{
+    memset(k, 0, sizeof *k);
+    k->sgd = rc->optim == TRAIN_SGD;
+    if (k->sgd) {
+        k->first = t == 1;
+        k->step = (float)lr;
+        k->wd = (float)rc->weight_decay;
+        k->mom = (float)rc->momentum;
+        return;
+    }
+    k->b1 = (float)rc->beta1, k->b2 = (float)rc->beta2, k->eps = (float)rc->eps;
+    k->step = (float)(lr / (bm ? bm->c1[t] : 1 - pow(rc->beta1, t)));
+    k->bc2 = (float)(bm ? bm->c2[t] : sqrt(1 - pow(rc->beta2, t)));
+    k->decay = rc->optim == TRAIN_ADAMW ? (float)(1 - lr * rc->weight_decay) : 1.0f;
+    k->l2 = rc->optim == TRAIN_ADAM ? (float)rc->weight_decay : 0.0f;
+}
+
+/* One optimizer step on the run's state. */
 static void optim_step(struct train_state *st, const struct train_recipe *rc, double lr, int t,
                        const struct bias_memo *bm)
 {
-    float *restrict p = st->p, *restrict g = st->g, *restrict m1 = st->m1, *restrict m2 = st->m2;
-    const int np = st->np;
-    if (rc->optim == TRAIN_SGD) {
-        const float wd = (float)rc->weight_decay, mom = (float)rc->momentum, a = (float)lr;
-        for (int i = 0; i < np; i++) {
-            float d = g[i] + wd * p[i];
-            if (mom != 0)
-                d = m1[i] = t == 1 ? d : mom * m1[i] + d;
-            p[i] -= a * d;
-        }
-        return;
-    }
-    const float b1 = (float)rc->beta1, b2 = (float)rc->beta2, eps = (float)rc->eps;
-    const float step = (float)(lr / (bm ? bm->c1[t] : 1 - pow(rc->beta1, t)));
-    const float bc2 = (float)(bm ? bm->c2[t] : sqrt(1 - pow(rc->beta2, t)));
-    const float decay = rc->optim == TRAIN_ADAMW ? (float)(1 - lr * rc->weight_decay) : 1.0f;
-    const float l2 = rc->optim == TRAIN_ADAM ? (float)rc->weight_decay : 0.0f;
-    for (int i = 0; i < np; i++) {
-        float gi = g[i] + l2 * p[i];
-        p[i] *= decay;
-        m1[i] = b1 * m1[i] + (1 - b1) * gi;
-        m2[i] = b2 * m2[i] + (1 - b2) * gi * gi;
-        p[i] -= step * (m1[i] / (sqrtf(m2[i]) / bc2 + eps));
-    }
+    struct optim_k k;
+    optim_consts(&k, rc, lr, t, bm);
+    optim_apply(&k, st->p, st->g, st->m1, st->m2, st->np);
 }
 
 static int params_finite(const struct train_state *st)
@@ -647,39 +646,106 @@ static int group_key_cmp(const struct train_spec *a, const struct train_spec *b)
     return c;
 }
 
-/* Before a group's step: stop cancelled lanes, zero the live lanes'
- * sums and hand their parameters to the kernel; returns the live count. */
-static int group_prepare(struct run_ctx *c, int *live, struct kern_lanes *g, int cnt, int step)
+/* Where lane l's W, b and moments live in its run's state, in the order
+ * kern_lanes_put_state takes them. Between steps the group holds them;
+ * the run's copies are brought up to date when it stops, at its
+ * snapshots and at the end. */
+static void group_state_ptrs(struct run_ctx *c, float *ptr[6])
 {
-    int nlive = 0;
+    size_t boff = model_tensor_offset(c->sp->kind, model_tensor_index(c->sp->kind, "b"),
+                                      c->st.n, c->st.m);
+    ptr[0] = c->st.p, ptr[1] = c->st.p + boff, ptr[2] = c->st.m1;
+    ptr[3] = c->st.m1 + boff, ptr[4] = c->st.m2, ptr[5] = c->st.m2 + boff;
+}
+
+/* Lane l's state back into its run, the lane emptied (zeros stay zeros
+ * through the kernel and the update). */
+static void group_stop(struct run_ctx *c, int *live, struct kern_lanes *g, int l)
+{
+    float *ptr[6];
+    group_state_ptrs(&c[l], ptr);
+    kern_lanes_take_state(g, l, ptr, 1);
+    live[l] = 0;
+}
+
+#ifdef TMSL_FAULTS
+/* run_fault_grad on a group's sums: the same faults, lane by lane. */
+static void group_fault_grad(struct kern_lanes *g, const int *live, int cnt)
+{
+    enum train_fault f = train_fault();
+    const int n = g->n, m = g->m;
     for (int l = 0; l < cnt; l++) {
-        if (live[l] && run_cancelled(&c[l], step))
-            live[l] = 0;
-        if (live[l]) {
-            run_grad_zero(&c[l]);
-            kern_lanes_set(g, l, c[l].kr.md.W, c[l].kr.md.b);
-            nlive++;
-        } else {
-            kern_lanes_set(g, l, NULL, NULL);
+        if (!live[l])
+            continue;
+        if (f == FAULT_BIAS_SIGN || f == FAULT_NO_BIAS)
+            for (int i = 0; i < n; i++)
+                g->gb[i][l] = f == FAULT_NO_BIAS ? 0.0f : -g->gb[i][l];
+        if (f == FAULT_SIGN)
+            for (int k = 0; k < m; k++)
+                g->gW[(n - 1) * m + k][l] = -g->gW[(n - 1) * m + k][l];
+    }
+}
+#endif
+
+/* Each live lane's loss checked and recorded, and its optimizer constants
+ * into o, as run_update does them; returns the lanes still live. */
+static int group_losses(struct run_ctx *c, int *live, struct kern_lanes *g, int cnt, int step,
+                        int batch, struct kern_lanes_opt *o)
+{
+    const double factor = train_lr_factor(&c[0].sp->recipe, step), per = (double)batch * g->n;
+    int nlive = 0;
+    for (int l = 0; l < KERN_LANES_MAX; l++)
+        o->step[l] = 0.0f, o->decay[l] = 1.0f;
+    for (int l = 0; l < cnt; l++) {
+        if (!live[l])
+            continue;
+        const struct train_recipe *rc = &c[l].sp->recipe;
+        double loss = (0.0 + g->loss[l]) / per; /* as run_grad_scale forms it */
+        if (!isfinite(loss)) {
+            group_stop(c, live, g, l);
+            run_fail(c[l].out, step, isnan(loss) ? "loss became nan" : "loss became inf", rc->lr);
+            continue;
         }
+        run_record(&c[l], step, loss);
+        optim_consts(&o->k, rc, rc->lr * factor, step + 1, c[l].bias);
+        o->step[l] = o->k.step, o->decay[l] = o->k.decay;
+        c[l].g.loss_sum = loss; /* kept for a snapshot after the update */
+        nlive++;
     }
     return nlive;
 }
 
-/* After the kernel: each live lane's step finishes exactly as run_step
- * would finish it. Returns the lanes that completed the step. */
-static int group_update(struct run_ctx *c, int *live, const struct kern_lanes *g, int cnt,
-                        int step, int batch)
+/* After the kernel: each live lane's step finishes as run_update would
+ * finish it, the optimizer for all lanes at once. Returns the lanes that
+ * completed the step. */
+static int group_update(struct run_ctx *c, int *live, struct kern_lanes *g, int cnt, int step,
+                        int batch)
 {
+    struct kern_lanes_opt o;
+    if (!group_losses(c, live, g, cnt, step, batch, &o))
+        return 0;
+    o.scale = (float)(2.0 / ((double)batch * g->n));
+#ifdef TMSL_FAULTS
+    group_fault_grad(g, live, cnt);
+#endif
+    kern_lanes_update(g, &o);
     int done = 0;
     for (int l = 0; l < cnt; l++) {
         if (!live[l])
             continue;
-        kern_lanes_get(g, l, &c[l].g);
-        if (run_update(&c[l], step, run_grad_scale(&c[l], batch)))
-            live[l] = 0;
-        else
-            done++;
+        if (g->bad[l]) {
+            group_stop(c, live, g, l);
+            run_fail(c[l].out, step, "weights became nan/inf", c[l].sp->recipe.lr);
+            continue;
+        }
+        struct run_ctx *r = &c[l];
+        if (r->out->nsnap < r->nsnap_at && r->snap_at[r->out->nsnap] == step + 1) {
+            float *ptr[6];
+            group_state_ptrs(r, ptr);
+            kern_lanes_take_state(g, l, ptr, 0);
+            run_snapshot(r, step + 1, r->g.loss_sum);
+        }
+        done++;
     }
     return done;
 }
@@ -691,7 +757,13 @@ static void group_loop(struct run_ctx *c, int *live, struct kern_lanes *g, int c
     const struct train_hooks *hk = c[0].hk;
     uint64_t chunk = 0;
     for (int step = 0; step < rc->steps; step++) {
-        if (!group_prepare(c, live, g, cnt, step))
+        int nlive = 0;
+        for (int l = 0; l < cnt; l++) {
+            if (live[l] && run_cancelled(&c[l], step))
+                group_stop(c, live, g, l);
+            nlive += live[l];
+        }
+        if (!nlive)
             break;
         kern_lanes_step(g, rc->batch, NULL);
         chunk += (uint64_t)group_update(c, live, g, cnt, step, rc->batch);
@@ -716,12 +788,19 @@ static void group_train(const struct train_spec *specs, const int *idx, int cnt,
     struct kern_lanes *g = kern_lanes_new(sp0->kind->act, sp0->n, sp0->m, cnt);
     for (int l = 0; l < cnt; l++) {
         live[l] = run_setup(&c[l], &specs[idx[l]], hk, &out[idx[l]], bm) == 0;
-        if (live[l])
+        if (live[l]) {
+            float *ptr[6];
+            group_state_ptrs(&c[l], ptr);
             kern_lanes_load(g, l, &c[l].smp, c[l].st.imp);
+            kern_lanes_put_state(g, l, (const float *const *)ptr);
+        }
     }
     group_loop(c, live, g, cnt, &sp0->recipe);
-    for (int l = 0; l < cnt; l++)
+    for (int l = 0; l < cnt; l++) {
+        if (live[l])
+            group_stop(c, live, g, l);
         run_finish(&c[l]);
+    }
     kern_lanes_free(g);
 }
 

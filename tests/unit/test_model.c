@@ -238,7 +238,7 @@ static void test_sets_step(const struct data_gen *dg, const struct model_kind *k
     kern_sampler_init(&sp, 77, N, d);
     struct kern_grad g = {gf, gf + N * M, 0, gf};
     struct kern_run kr = {.def = kern_find(kernel), .WT = WT, .sp = &sp, .g = &g};
-    kr.md = (struct kern_model){kind->act, N, M, pf, WT, pf + N * M, impf, pf, dg, arg};
+    kr.md = (struct kern_model){kind->act, N, M, pf, WT, pf + N * M, impf, pf, dg, arg, 0};
     kr.def->init(&kr);
     kr.def->step(&kr, B);
     kr.def->free(&kr);

@@ -135,7 +135,7 @@ static void test_sampler(double p, int n, int vx)
     struct kern_ws ws;
     kern_sampler_init(&sp, 99, n, d);
     kern_ws_init(&ws, n, 2);
-    struct kern_model md = {TRAIN_LINEAR, n, 2, zero, zero, zero, one, zero, &data_uniform, NULL};
+    struct kern_model md = {TRAIN_LINEAR, n, 2, zero, zero, zero, one, zero, &data_uniform, NULL, 0};
     double sq = 0, sum = 0, count = 0;
     long steps = p < 0.01 ? 2000 : 200;
     for (long s = 0; s < steps; s++) {

@@ -17,6 +17,9 @@
  *    The sparse large-model kernel also on large shapes down to all-empty
  *    batches, its step against the general step on the same draws, and its
  *    paths bit for bit against the base path.
+ *    The many-models kernel's optimizer step (kern_lanes_update) gives
+ *    every lane the bits optim_apply gives it alone, for each optimizer,
+ *    on every path, and flags exactly the lanes whose weights overflow.
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -116,7 +119,7 @@ static double kernel_err(const struct kern_def *def, const struct model_kind *ki
     double loss = kind->ref(kind, n, m, p, imp, X, T, batch, g);
     struct kern_grad kg = {gf, bt >= 0 ? gf + boff : NULL, 0, gf};
     struct kern_run kr = {.def = def, .WT = WT, .g = &kg};
-    kr.md = (struct kern_model){kind->act, n, m, pf, WT, bt >= 0 ? pf + boff : NULL, impf, pf, dg, NULL};
+    kr.md = (struct kern_model){kind->act, n, m, pf, WT, bt >= 0 ? pf + boff : NULL, impf, pf, dg, NULL, 0};
     if (def) {
         def->init(&kr);
         def->batch(&kr, Xf, Tf, batch);
@@ -246,7 +249,7 @@ static void test_gemm_step(double p)
             else
                 same &= x[i] == 0;
     }
-    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL, 0};
     struct kern_grad g1 = {gW1, gb1, 0, gW1}, g2 = {gW2, gb2, 0, gW2};
     memset(gW1, 0, sizeof gW1), memset(gW2, 0, sizeof gW2);
     memset(gb1, 0, sizeof gb1), memset(gb2, 0, sizeof gb2);
@@ -314,7 +317,7 @@ static void test_sparse_step(double p, double bias)
     memset(gW1, 0, sizeof gW1), memset(gW2, 0, sizeof gW2);
     struct kern_sampler s1, s2;
     kern_sampler_init(&s1, 31, N, d), kern_sampler_init(&s2, 31, N, d);
-    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform, NULL, 0};
     struct kern_grad g1 = {gW1, gb1, 0, gW1}, g2 = {gW2, gb2, 0, gW2};
     struct kern_ws ws;
     struct kern_sparse_ws sw;
@@ -359,7 +362,7 @@ static void sparse_bits(enum kern_isa isa, int n, int m, double p, unsigned char
     kern_sampler_init(&sp, 11, n, d);
     kern_isa_set(isa);
     kern_sparse_init(&sw, n, m);
-    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_model md = {TRAIN_RELU, n, m, W, WT, b, imp, W, &data_uniform, NULL, 0};
     struct kern_grad g = {gW, gb, 0, gW};
     kern_sparse_step(&md, &sp, B, &sw, &g);
     kern_sparse_step(&md, &sp, B, &sw, &g);
@@ -412,7 +415,7 @@ static void vx_bits(enum kern_isa isa, enum train_kind kind, int n, int m, doubl
     }
     struct kern_sampler sp;
     kern_sampler_init(&sp, 99, n, d);
-    struct kern_model md = {kind, n, m, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_model md = {kind, n, m, W, WT, b, imp, W, &data_uniform, NULL, 0};
     struct kern_grad g = {gW, gb, 0, gW};
     kern_isa_set(isa);
     kern_vx_step(&md, &sp, B, &g);
@@ -473,7 +476,7 @@ static void gemm_bits(enum kern_isa isa, double p, float *out)
     kern_sampler_init(&sp, 7, N, d);
     kern_isa_set(isa);
     kern_gws_init(&gws, N, M);
-    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform, NULL};
+    struct kern_model md = {TRAIN_RELU, N, M, W, WT, b, imp, W, &data_uniform, NULL, 0};
     struct kern_grad g = {gW, gb, 0, gW};
     kern_gemm_step(&md, &sp, B, &gws, &g);
     memcpy(out, gW, sizeof gW);
@@ -578,6 +581,77 @@ static void test_draw_paths(void)
     }
 }
 
+/* A group's optimizer step against optim_apply, lane by lane: random
+ * parameters, moments and sums (some -0 and huge), per-lane steps and
+ * decays, for Adam (with and without L2), AdamW and SGD (momentum, first
+ * step, none); lane 6's infinite step makes its weights non-finite. */
+static void lanes_update_case(const char *what, struct optim_k k, int nlanes)
+{
+    enum { N = 3, M = 2, NP = N * M + N };
+    for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+        if (kern_isa_set((enum kern_isa)isa) != 0)
+            continue;
+        struct kern_lanes *g = kern_lanes_new(TRAIN_RELU, N, M, nlanes);
+        struct kern_lanes_opt o = {.k = k, .scale = 0.013f};
+        float p[KERN_LANES_MAX][NP], s[KERN_LANES_MAX][NP], a[KERN_LANES_MAX][NP],
+            b[KERN_LANES_MAX][NP];
+        for (int l = 0; l < nlanes; l++) {
+            for (int j = 0; j < NP; j++) {
+                p[l][j] = (float)(unif() - 0.5);
+                s[l][j] = j == 2 ? -0.0f : (float)(4 * unif() - 2);
+                a[l][j] = (float)(0.1 * (unif() - 0.5));
+                b[l][j] = (float)(0.01 * unif());
+            }
+            o.step[l] = l == 6 ? HUGE_VALF : (float)(1e-3 * (1 + l));
+            o.decay[l] = k.decay == 1.0f ? 1.0f : (float)(1 - 1e-4 * l);
+            const float *src[6] = {p[l], p[l] + N * M, a[l], a[l] + N * M, b[l], b[l] + N * M};
+            kern_lanes_put_state(g, l, src);
+            for (int j = 0; j < NP; j++)
+                *(j < N * M ? &g->gW[j][l] : &g->gb[j - N * M][l]) = s[l][j];
+        }
+        kern_lanes_update(g, &o);
+        int same = 1, flags = 1;
+        for (int l = 0; l < nlanes; l++) {
+            float q[NP], gr[NP], a2[NP], b2[NP], pq[NP], aq[NP], bq[NP];
+            struct optim_k kl = k;
+            kl.step = o.step[l], kl.decay = o.decay[l];
+            memcpy(q, p[l], sizeof q), memcpy(a2, a[l], sizeof a2), memcpy(b2, b[l], sizeof b2);
+            for (int j = 0; j < NP; j++)
+                gr[j] = (0.0f + s[l][j]) * o.scale;
+            optim_apply(&kl, q, gr, a2, b2, NP);
+            float *dst[6] = {pq, pq + N * M, aq, aq + N * M, bq, bq + N * M};
+            kern_lanes_take_state(g, l, dst, 0);
+            same &= !memcmp(q, pq, sizeof q) && !memcmp(a2, aq, sizeof a2);
+            same &= k.sgd || !memcmp(b2, bq, sizeof b2);
+            int fin = 1;
+            for (int j = 0; j < NP; j++)
+                fin &= isfinite(q[j]);
+            flags &= (g->bad[l] != 0) == !fin && fin == (l != 6);
+        }
+        ok(same && flags, "lanes optimizer %s on path %s: every lane bit-identical to "
+           "optim_apply, non-finite lanes flagged", what, kern_isa_name((enum kern_isa)isa));
+        kern_lanes_free(g);
+    }
+}
+
+static void test_lanes_update(void)
+{
+    struct optim_k adam = {.b1 = 0.9f, .b2 = 0.999f, .eps = 1e-8f, .bc2 = 0.03f, .decay = 1.0f};
+    lanes_update_case("adam", adam, KERN_LANES_MAX);
+    struct optim_k l2 = adam;
+    l2.l2 = 0.01f;
+    lanes_update_case("adam with L2", l2, 11);
+    struct optim_k adamw = adam;
+    adamw.decay = 0.99f;
+    lanes_update_case("adamw", adamw, 7);
+    struct optim_k sgd = {.sgd = 1, .wd = 0.001f, .mom = 0.9f, .decay = 1.0f};
+    lanes_update_case("sgd momentum", sgd, KERN_LANES_MAX);
+    sgd.first = 1;
+    lanes_update_case("sgd momentum, first step", sgd, 9);
+    sgd.mom = 0, sgd.first = 0;
+    lanes_update_case("sgd", sgd, 13);
+}
+
 int main(void)
 {
     for (int k = 0; model_kinds[k]; k++)
@@ -603,6 +677,7 @@ int main(void)
     test_sparse_paths();
     test_gemm_paths();
     test_draw_paths();
+    test_lanes_update();
     test_metrics();
     return done_testing();
 }
