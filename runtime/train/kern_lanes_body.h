@@ -168,6 +168,26 @@ VX_INLINE void VX_FN(lanes_store)(const struct VX_FN(lanes_ck) *k, struct kern_l
     memcpy(g->loss + c0 + KI_W / 2, &loss1, sizeof loss1);
 }
 
+/* With 16 vector registers (AVX2, SSE2, NEON has 32 but shares the
+ * code) a chunk's constants and sums do not all fit: GCC then spilled
+ * sums, and every example waited on a store and its reload. Marking the
+ * constants as possibly changed before each example keeps them in memory,
+ * read as instruction operands, and leaves the registers to the sums. No
+ * instruction is emitted for this; the arithmetic is unchanged. */
+VX_INLINE void VX_FN(lanes_pin)(const struct VX_FN(lanes_ck) *k, int n, int m)
+{
+#if KI_W < 16
+    VX_UNROLL
+    for (int j = 0; j < n * m; j++)
+        __asm__("" : "+m"(k->W[j]));
+    VX_UNROLL
+    for (int i = 0; i < n; i++)
+        __asm__("" : "+m"(k->b[i]), "+m"(k->imp[i]), "+m"(k->sthr[i]), "+m"(k->always[i]));
+#else
+    (void)k, (void)n, (void)m;
+#endif
+}
+
 /* A step of lanes c0 .. c0+KI_W-1; returns the buffer position after it
  * (the same for every chunk: all lanes read the same number of words). */
 VX_INLINE int VX_FN(lanes_chunk)(struct kern_lanes *g, const struct VX_FN(lanes_ck) *k,
@@ -182,6 +202,7 @@ VX_INLINE int VX_FN(lanes_chunk)(struct kern_lanes *g, const struct VX_FN(lanes_
     for (int e0 = 0; e0 < batch; e0 += 16) {
         vf lb = (vf){0};
         for (int e = e0; e < e0 + 16 && e < batch; e++) {
+            VX_FN(lanes_pin)(k, n, m);
             VX_UNROLL
             for (int i = 0; i < n; i++) {
                 if (X) {
