@@ -168,15 +168,15 @@ VX_INLINE void VX_FN(lanes_store)(const struct VX_FN(lanes_ck) *k, struct kern_l
     memcpy(g->loss + c0 + KI_W / 2, &loss1, sizeof loss1);
 }
 
-/* With 16 vector registers (AVX2, SSE2, NEON has 32 but shares the
- * code) a chunk's constants and sums do not all fit: GCC then spilled
- * sums, and every example waited on a store and its reload. Marking the
+/* With 16 vector registers (AVX2, SSE2; NEON has 32) a chunk's
+ * constants and sums do not all fit: GCC then spilled sums, and every
+ * example waited on a store and its reload. Marking the
  * constants as possibly changed before each example keeps them in memory,
  * read as instruction operands, and leaves the registers to the sums. No
  * instruction is emitted for this; the arithmetic is unchanged. */
 VX_INLINE void VX_FN(lanes_pin)(const struct VX_FN(lanes_ck) *k, int n, int m)
 {
-#if KI_W < 16
+#if KI_W < 16 && !defined(__aarch64__)
     VX_UNROLL
     for (int j = 0; j < n * m; j++)
         __asm__("" : "+m"(k->W[j]));

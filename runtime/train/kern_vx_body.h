@@ -123,6 +123,48 @@ static void vx_rng_io(struct vx_rng *r, struct kern_sampler *sp, int s, int save
     }
 }
 
+/* A run's constants as vectors, the same in every lane: weights W [n*m],
+ * bias b and importance imp [n], presence thresholds sthr and always [n]
+ * (-1: density 1). Arrays of the caller, filled once per step. */
+struct vx_cst {
+    vf *W, *b, *imp;
+    vi *sthr, *always;
+};
+
+VX_INLINE void vx_cst_fill(const struct vx_par *p, const struct vx_cst *c, int n, int m)
+{
+    for (int j = 0; j < n * m; j++)
+        c->W[j] = vx_splat(p->W[j]);
+    for (int i = 0; i < n; i++) {
+        c->b[i] = vx_splat(p->b[i]);
+        c->imp[i] = vx_splat(p->imp[i]);
+        for (int l = 0; l < KI_W; l++) {
+            c->sthr[i][l] = p->sthr[i];
+            c->always[i][l] = -p->always[i];
+        }
+    }
+}
+
+/* With 16 vector registers (AVX2, SSE2) a sub-block's constants, sums and
+ * generator do not all fit: GCC then spilled sums, and every block waited
+ * on a store and its reload. Marking the constants as possibly changed
+ * before each block keeps them in memory, read as instruction operands,
+ * and leaves the registers to the sums. No instruction is emitted; the
+ * arithmetic is unchanged. */
+VX_INLINE void vx_pin(const struct vx_cst *c, int n, int m)
+{
+#if KI_W < 16 && !defined(__aarch64__)
+    VX_UNROLL
+    for (int j = 0; j < n * m; j++)
+        __asm__("" : "+m"(c->W[j]));
+    VX_UNROLL
+    for (int i = 0; i < n; i++)
+        __asm__("" : "+m"(c->b[i]), "+m"(c->imp[i]), "+m"(c->sthr[i]), "+m"(c->always[i]));
+#else
+    (void)c, (void)n, (void)m;
+#endif
+}
+
 /* a where mask is set, else 0. */
 #define vx_and(a, mask) ((vf)((vi)(a) & (mask)))
 
@@ -130,11 +172,11 @@ static void vx_rng_io(struct vx_rng *r, struct kern_sampler *sp, int s, int save
  * acc: gW [n*m], gb [n], loss [1]. t is scratch of 3m + n vectors. Each
  * weight's two gradient terms go in one pass (d h, then x dh), so its sum
  * is read and written once per vector. */
-VX_INLINE void vx_block(const struct vx_par *p, enum train_kind kind, int n, int m, const vf *x,
+VX_INLINE void vx_block(const struct vx_cst *c, enum train_kind kind, int n, int m, const vf *x,
                         vi valid, vf *acc, vf *t)
 {
     vf *h = t, *hp = t + m, *dh = t + 2 * m, *d = t + 3 * m, lossv = acc[n * m + n];
-    const float *W = p->W;
+    const vf *W = c->W;
     VX_UNROLL
     for (int k = 0; k < m; k++)
         h[k] = (vf){0};
@@ -142,7 +184,7 @@ VX_INLINE void vx_block(const struct vx_par *p, enum train_kind kind, int n, int
     for (int i = 0; i < n; i++)
         VX_UNROLL
         for (int k = 0; k < m; k++)
-            h[k] = vx_fma(x[i], vx_splat(W[i * m + k]), h[k]);
+            h[k] = vx_fma(x[i], W[i * m + k], h[k]);
     VX_UNROLL
     for (int k = 0; k < m; k++) {
         hp[k] = h[k];
@@ -152,10 +194,10 @@ VX_INLINE void vx_block(const struct vx_par *p, enum train_kind kind, int n, int
     }
     VX_UNROLL
     for (int i = 0; i < n; i++) {
-        vf y = vx_splat(p->b[i]);
+        vf y = c->b[i];
         VX_UNROLL
         for (int k = 0; k < m; k++)
-            y = vx_fma(vx_splat(W[i * m + k]), h[k], y);
+            y = vx_fma(W[i * m + k], h[k], y);
         vi on = valid;
         vf o = y;
         if (kind != TRAIN_LINEAR) {
@@ -163,13 +205,13 @@ VX_INLINE void vx_block(const struct vx_par *p, enum train_kind kind, int n, int
             on &= y > 0;
         }
         vf e = o - x[i];
-        vf ie = p->imp[i] * e;
+        vf ie = c->imp[i] * e;
         d[i] = vx_and(ie, on);
         lossv = vx_fma(vx_and(ie, valid), e, lossv);
         acc[n * m + i] += d[i];
         VX_UNROLL
         for (int k = 0; k < m; k++)
-            dh[k] = vx_fma(d[i], vx_splat(W[i * m + k]), dh[k]);
+            dh[k] = vx_fma(d[i], W[i * m + k], dh[k]);
     }
     if (kind == TRAIN_RELU_HIDDEN)
         VX_UNROLL
@@ -184,10 +226,10 @@ VX_INLINE void vx_block(const struct vx_par *p, enum train_kind kind, int n, int
 }
 
 /* Draw feature i of a sub-block: present with the feature's probability. */
-VX_INLINE vf vx_draw(const struct vx_par *p, struct vx_rng *r, int i)
+VX_INLINE vf vx_draw(const struct vx_cst *c, struct vx_rng *r, int i)
 {
     vu mw = vx_next(r), vw = vx_next(r);
-    vi present = ((vi)(mw ^ 0x80000000u) < p->sthr[i]) | ((vi){0} - p->always[i]);
+    vi present = ((vi)(mw ^ 0x80000000u) < c->sthr[i]) | c->always[i];
     vf val = __builtin_convertvector((vi)(vw >> 8), vf) * (1.0f / 16777216.0f);
     return vx_and(val, present);
 }
@@ -267,19 +309,20 @@ VX_INLINE void vx_read(const float *X, int e, int cnt, int s, int n, vf *x)
 
 /* Sub-block s of every block of a step into its sums a[na]: drawn from
  * r (X == NULL) or read from X. Full blocks need no lane mask. */
-VX_INLINE void vx_sub(const struct vx_par *p, enum train_kind kind, struct vx_rng *r,
+VX_INLINE void vx_sub(const struct vx_cst *c, enum train_kind kind, struct vx_rng *r,
                       const float *X, int batch, int s, int n, int m, vf *a, vf *x, vf *t)
 {
     const vi all = vx_valid(KI_W);
     int e = 0;
     for (; e + VX_L <= batch; e += VX_L) {
+        vx_pin(c, n, m);
         if (X)
             vx_read(X, e, VX_L, s, n, x);
         else
             VX_UNROLL
             for (int i = 0; i < n; i++)
-                x[i] = vx_draw(p, r, i);
-        vx_block(p, kind, n, m, x, all, a, t);
+                x[i] = vx_draw(c, r, i);
+        vx_block(c, kind, n, m, x, all, a, t);
     }
     if (e < batch) {
         int cnt = batch - e;
@@ -289,19 +332,20 @@ VX_INLINE void vx_sub(const struct vx_par *p, enum train_kind kind, struct vx_rn
         else
             VX_UNROLL
             for (int i = 0; i < n; i++)
-                x[i] = vx_and(vx_draw(p, r, i), valid);
-        vx_block(p, kind, n, m, x, valid, a, t);
+                x[i] = vx_and(vx_draw(c, r, i), valid);
+        vx_block(c, kind, n, m, x, valid, a, t);
     }
 }
 
 /* A step over `batch` examples, drawn from sp (X == NULL) or read from X.
  * a (na vectors), x (n) and t (3m + n) are the caller's scratch; acc holds
  * every sub-block's sums for the fold. */
-VX_INLINE void vx_kind(const struct vx_par *p, enum train_kind kind, struct kern_sampler *sp,
-                       const float *X, int batch, struct kern_grad *g, int n, int m, vf *a,
-                       vf *x, vf *t, vf *acc)
+VX_INLINE void vx_kind(const struct vx_par *p, const struct vx_cst *c, enum train_kind kind,
+                       struct kern_sampler *sp, const float *X, int batch, struct kern_grad *g,
+                       int n, int m, vf *a, vf *x, vf *t, vf *acc)
 {
     const int na = n * m + n + 1;
+    vx_cst_fill(p, c, n, m);
     for (int s = 0; s < VX_S; s++) {
         struct vx_rng r;
         VX_UNROLL
@@ -309,7 +353,7 @@ VX_INLINE void vx_kind(const struct vx_par *p, enum train_kind kind, struct kern
             a[k] = (vf){0};
         if (!X)
             vx_rng_io(&r, sp, s, 0);
-        vx_sub(p, kind, &r, X, batch, s, n, m, a, x, t);
+        vx_sub(c, kind, &r, X, batch, s, n, m, a, x, t);
         if (!X)
             vx_rng_io(&r, sp, s, 1);
         memcpy(acc + s * na, a, (size_t)na * sizeof *a);
@@ -318,17 +362,24 @@ VX_INLINE void vx_kind(const struct vx_par *p, enum train_kind kind, struct kern
 }
 
 /* The model kind as a constant, so its branches leave the inner loops. */
-VX_INLINE void vx_impl(const struct vx_par *p, struct kern_sampler *sp, const float *X,
-                       int batch, struct kern_grad *g, int n, int m, vf *a, vf *x, vf *t,
-                       vf *acc)
+VX_INLINE void vx_impl(const struct vx_par *p, const struct vx_cst *c, struct kern_sampler *sp,
+                       const float *X, int batch, struct kern_grad *g, int n, int m, vf *a,
+                       vf *x, vf *t, vf *acc)
 {
     if (p->kind == TRAIN_LINEAR)
-        vx_kind(p, TRAIN_LINEAR, sp, X, batch, g, n, m, a, x, t, acc);
+        vx_kind(p, c, TRAIN_LINEAR, sp, X, batch, g, n, m, a, x, t, acc);
     else if (p->kind == TRAIN_RELU)
-        vx_kind(p, TRAIN_RELU, sp, X, batch, g, n, m, a, x, t, acc);
+        vx_kind(p, c, TRAIN_RELU, sp, X, batch, g, n, m, a, x, t, acc);
     else
-        vx_kind(p, TRAIN_RELU_HIDDEN, sp, X, batch, g, n, m, a, x, t, acc);
+        vx_kind(p, c, TRAIN_RELU_HIDDEN, sp, X, batch, g, n, m, a, x, t, acc);
 }
+
+/* A shape's scratch and constants, of constant size for the standard shapes. */
+#define VX_ARRAYS(N, M)                                                                  \
+    vf a[(N) * (M) + (N) + 1], x[N], t[3 * (M) + (N)], acc[VX_S * ((N) * (M) + (N) + 1)]; \
+    vf cW[(N) * (M)], cb[N], cimp[N];                                                    \
+    vi csthr[N], calways[N];                                                             \
+    struct vx_cst c = {cW, cb, cimp, csthr, calways}
 
 /* A standard shape with its sizes known at compile time. */
 #define VX_SHAPE(N, M)                                                                   \
@@ -337,8 +388,8 @@ VX_INLINE void vx_impl(const struct vx_par *p, struct kern_sampler *sp, const fl
                                                    const float *X, int batch,            \
                                                    struct kern_grad *g)                  \
     {                                                                                    \
-        vf a[N * M + N + 1], x[N], t[3 * M + N], acc[VX_S * (N * M + N + 1)];            \
-        vx_impl(p, sp, X, batch, g, N, M, a, x, t, acc);                                 \
+        VX_ARRAYS(N, M);                                                                 \
+        vx_impl(p, &c, sp, X, batch, g, N, M, a, x, t, acc);                             \
     }
 VX_SHAPE(2, 1)
 VX_SHAPE(5, 2)
@@ -355,9 +406,8 @@ void VX_FN(kern_vx_run)(const struct vx_par *p, struct kern_sampler *sp, const f
     else if (n == 20 && m == 5)
         VX_CAT(vx_shape_20_5, KI_SFX)(p, sp, X, batch, g);
     else {
-        const int na = n * m + n + 1;
-        vf a[na], x[n], t[3 * m + n], acc[VX_S * na];
-        vx_impl(p, sp, X, batch, g, n, m, a, x, t, acc);
+        VX_ARRAYS(n, m);
+        vx_impl(p, &c, sp, X, batch, g, n, m, a, x, t, acc);
     }
 #ifdef __AVX__
     /* GCC leaves the vector registers' upper halves dirty here (the fold's
