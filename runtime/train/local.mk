@@ -1,6 +1,6 @@
 # runtime/train/local.mk: the trainer: model kinds, data generators, kernels,
 # the batched trainer and the metrics of trained weights.
-libtmsl_train_a_SOURCES += runtime/train/train.c runtime/train/train.h \
+libtmsl_train_a_SOURCES += runtime/train/train.c runtime/train/train.h runtime/train/optim.h \
 	runtime/train/params.c runtime/train/params.h \
 	runtime/train/kern.c runtime/train/kern.h runtime/train/kern_draw_body.h \
 	runtime/train/kern_draw_avx2.c runtime/train/kern_draw_avx512.c runtime/train/kern_vx.c \
