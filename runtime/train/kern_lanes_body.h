@@ -81,8 +81,8 @@ VX_INLINE vf VX_FN(lanes_draw)(const struct kern_lanes *g, int pos, int c0, vi s
  * keeps them in registers): W [n*m], b, imp [n], thresholds sthr, always
  * [n]; sums gW [n*m], gb [n]; x [n] the example; t scratch [3m + n]. */
 struct VX_FN(lanes_ck) {
-    vf *W, *b, *imp, *gW, *gb, *x, *t;
-    vi *sthr, *always;
+    struct vx_cst c;
+    vf *gW, *gb, *x, *t;
 };
 
 /* Forward and backward of the example k->x of every lane, into the
@@ -92,7 +92,7 @@ VX_INLINE vf VX_FN(lanes_example)(const struct VX_FN(lanes_ck) *k, enum train_ki
                                   int m)
 {
     vf *h = k->t, *hp = k->t + m, *dh = k->t + 2 * m, *d = k->t + 3 * m;
-    const vf *W = k->W, *x = k->x;
+    const vf *W = k->c.W, *x = k->x;
     vf le = (vf){0};
     VX_UNROLL
     for (int j = 0; j < m; j++)
@@ -111,13 +111,13 @@ VX_INLINE vf VX_FN(lanes_example)(const struct VX_FN(lanes_ck) *k, enum train_ki
     }
     VX_UNROLL
     for (int i = 0; i < n; i++) {
-        vf y = k->b[i];
+        vf y = k->c.b[i];
         VX_UNROLL
         for (int j = 0; j < m; j++)
             y = vx_fma(W[i * m + j], h[j], y);
         vf o = kind != TRAIN_LINEAR ? vx_and(y, y > 0) : y;
         vf e = o - x[i];
-        vf ie = k->imp[i] * e;
+        vf ie = k->c.imp[i] * e;
         d[i] = kind != TRAIN_LINEAR ? vx_and(ie, y > 0) : ie;
         le = vx_fma(ie, e, le);
         k->gb[i] += d[i];
@@ -142,15 +142,15 @@ VX_INLINE void VX_FN(lanes_load)(const struct VX_FN(lanes_ck) *k, const struct k
 {
     VX_UNROLL
     for (int j = 0; j < n * m; j++) {
-        memcpy(&k->W[j], g->W[j] + c0, sizeof(vf));
+        memcpy(&k->c.W[j], g->W[j] + c0, sizeof(vf));
         k->gW[j] = (vf){0};
     }
     VX_UNROLL
     for (int i = 0; i < n; i++) {
-        memcpy(&k->b[i], g->b[i] + c0, sizeof(vf));
-        memcpy(&k->imp[i], g->imp[i] + c0, sizeof(vf));
-        memcpy(&k->sthr[i], g->sthr[i] + c0, sizeof(vi));
-        memcpy(&k->always[i], g->always[i] + c0, sizeof(vi));
+        memcpy(&k->c.b[i], g->b[i] + c0, sizeof(vf));
+        memcpy(&k->c.imp[i], g->imp[i] + c0, sizeof(vf));
+        memcpy(&k->c.sthr[i], g->sthr[i] + c0, sizeof(vi));
+        memcpy(&k->c.always[i], g->always[i] + c0, sizeof(vi));
         k->gb[i] = (vf){0};
     }
 }
@@ -168,26 +168,6 @@ VX_INLINE void VX_FN(lanes_store)(const struct VX_FN(lanes_ck) *k, struct kern_l
     memcpy(g->loss + c0 + KI_W / 2, &loss1, sizeof loss1);
 }
 
-/* With 16 vector registers (AVX2, SSE2; NEON has 32) a chunk's
- * constants and sums do not all fit: GCC then spilled sums, and every
- * example waited on a store and its reload. Marking the
- * constants as possibly changed before each example keeps them in memory,
- * read as instruction operands, and leaves the registers to the sums. No
- * instruction is emitted for this; the arithmetic is unchanged. */
-VX_INLINE void VX_FN(lanes_pin)(const struct VX_FN(lanes_ck) *k, int n, int m)
-{
-#if KI_W < 16 && !defined(__aarch64__)
-    VX_UNROLL
-    for (int j = 0; j < n * m; j++)
-        __asm__("" : "+m"(k->W[j]));
-    VX_UNROLL
-    for (int i = 0; i < n; i++)
-        __asm__("" : "+m"(k->b[i]), "+m"(k->imp[i]), "+m"(k->sthr[i]), "+m"(k->always[i]));
-#else
-    (void)k, (void)n, (void)m;
-#endif
-}
-
 /* A step of lanes c0 .. c0+KI_W-1; returns the buffer position after it
  * (the same for every chunk: all lanes read the same number of words). */
 VX_INLINE int VX_FN(lanes_chunk)(struct kern_lanes *g, const struct VX_FN(lanes_ck) *k,
@@ -202,7 +182,7 @@ VX_INLINE int VX_FN(lanes_chunk)(struct kern_lanes *g, const struct VX_FN(lanes_
     for (int e0 = 0; e0 < batch; e0 += 16) {
         vf lb = (vf){0};
         for (int e = e0; e < e0 + 16 && e < batch; e++) {
-            VX_FN(lanes_pin)(k, n, m);
+            vx_pin(&k->c, n, m); /* constants in memory on 16-register paths */
             VX_UNROLL
             for (int i = 0; i < n; i++) {
                 if (X) {
@@ -213,7 +193,7 @@ VX_INLINE int VX_FN(lanes_chunk)(struct kern_lanes *g, const struct VX_FN(lanes_
                     VX_FN(lanes_refill)(g, c0);
                     pos = 0;
                 }
-                k->x[i] = VX_FN(lanes_draw)(g, pos++, c0, k->sthr[i], k->always[i]);
+                k->x[i] = VX_FN(lanes_draw)(g, pos++, c0, k->c.sthr[i], k->c.always[i]);
             }
             lb += VX_FN(lanes_example)(k, kind, n, m);
         }
@@ -255,7 +235,7 @@ VX_INLINE void VX_FN(lanes_kind)(struct kern_lanes *g, const struct VX_FN(lanes_
 #define LANES_ARRAYS(N, M)                                                                 \
     vf W[(N) * (M)], b[N], imp[N], gW[(N) * (M)], gb[N], x[N], t[3 * (M) + (N)];           \
     vi sthr[N], always[N];                                                                 \
-    struct VX_FN(lanes_ck) k = {W, b, imp, gW, gb, x, t, sthr, always}
+    struct VX_FN(lanes_ck) k = {{W, b, imp, sthr, always}, gW, gb, x, t}
 
 #define LANES_SHAPE(N, M)                                                                  \
     static void VX_CAT(lanes_shape_##N##_##M, KI_SFX)(struct kern_lanes *g, int batch,      \

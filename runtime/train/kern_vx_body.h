@@ -145,11 +145,12 @@ VX_INLINE void vx_cst_fill(const struct vx_par *p, const struct vx_cst *c, int n
     }
 }
 
-/* With 16 vector registers (AVX2, SSE2) a sub-block's constants, sums and
- * generator do not all fit: GCC then spilled sums, and every block waited
- * on a store and its reload. Marking the constants as possibly changed
- * before each block keeps them in memory, read as instruction operands,
- * and leaves the registers to the sums. No instruction is emitted; the
+/* With 16 vector registers (AVX2, SSE2; NEON has 32) a sub-block's
+ * constants, sums and generator (or a lanes chunk's) do not all fit: GCC
+ * then spilled sums, and every block waited on a store and its reload.
+ * Marking the constants as possibly changed before each block keeps them
+ * in memory, read as instruction operands, and leaves the registers to
+ * the sums. No instruction is emitted; the
  * arithmetic is unchanged. */
 VX_INLINE void vx_pin(const struct vx_cst *c, int n, int m)
 {
