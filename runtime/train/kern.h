@@ -168,8 +168,9 @@ void kern_vx_batch(const struct kern_model *md, const float *X, int batch,
 #define KERN_LANES_MAXNM 16
 /* Picked for batches up to this size (0, unknown, included): there a step's
  * fixed costs, which lanes share, weigh most. n=2 m=1 models, CPU time
- * against vx: 0.86x (AVX2) and 0.71x (AVX-512) at batch 64, 0.97x and
- * 0.88x at 128, 1.08x and 0.97x at 256, 1.21x and 1.03x at 1024. */
+ * against vx (1,000 runs of 1,000 steps, AMD EPYC): 0.74x (AVX2) and
+ * 0.83x (AVX-512) at batch 128, 0.86x and 1.01x at 256, 1.16x and 1.19x at
+ * 1024; at batch 64 a million-run sweep takes half vx's time. */
 #define KERN_LANES_MAX_BATCH 128
 #define KERN_LANES_MAX 16  /* models in a group, a multiple of every vector width */
 struct kern_lanes {
