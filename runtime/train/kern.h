@@ -219,6 +219,11 @@ void kern_lanes_get(const struct kern_lanes *g, int l, struct kern_grad *gr);
  * gradient (0 + sum) * scale, as the single-run trainer forms it; then
  * bad[l] marks lanes whose weights are not all finite. */
 void kern_lanes_update(struct kern_lanes *g, const struct kern_lanes_opt *o);
+/* optim_apply on a run's np parameters in vectors of the instruction set
+ * kern_isa() picks, the same bits; returns 1 when every parameter is
+ * finite afterwards (params_finite's answer), else 0. */
+int kern_optim_apply(const struct optim_k *k, float *p, const float *g, float *m1, float *m2,
+                     int np);
 /* Lane l's parameters and moments from its run's (W, b and their moments:
  * m1W, m1b, m2W, m2b), and back (l's lane then emptied if clear). */
 void kern_lanes_put_state(struct kern_lanes *g, int l, const float *const src[6]);

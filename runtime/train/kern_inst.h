@@ -24,7 +24,9 @@ struct vx_par {
                            int batch, struct kern_grad *g, int n, int m);                  \
     uint64_t kern_rng_probe_##sfx(int refills);                                            \
     void kern_lanes_run_##sfx(struct kern_lanes *g, int batch, const float *X);             \
-    void kern_lanes_update_##sfx(struct kern_lanes *g, const struct kern_lanes_opt *o);
+    void kern_lanes_update_##sfx(struct kern_lanes *g, const struct kern_lanes_opt *o);     \
+    int kern_optim_apply_##sfx(const struct optim_k *k, float *p, const float *g, float *m1, \
+                               float *m2, int np);
 KERN_INST_DECL(base)
 KERN_INST_DECL(avx2)
 KERN_INST_DECL(avx512)

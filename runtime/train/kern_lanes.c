@@ -5,7 +5,9 @@
  * transposed arrays, calls the instance kern_isa() picks, and gives the
  * kernel table a single-run face (a group of one) so that the kernel can be
  * tested against the reference and forced like any other. The trainer
- * groups runs itself (train.c); a run's bits are the same in any group. */
+ * groups runs itself (train.c); a run's bits are the same in any group.
+ * The optimizer steps in vectors (a group's, and any one run's) are
+ * dispatched here too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +123,22 @@ void kern_lanes_update(struct kern_lanes *g, const struct kern_lanes_opt *o)
     }
 #endif
     kern_lanes_update_base(g, o);
+}
+
+int kern_optim_apply(const struct optim_k *k, float *p, const float *g, float *m1, float *m2,
+                     int np)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    switch (kern_isa()) {
+    case KERN_ISA_AVX512:
+        return kern_optim_apply_avx512(k, p, g, m1, m2, np);
+    case KERN_ISA_AVX2:
+        return kern_optim_apply_avx2(k, p, g, m1, m2, np);
+    default:
+        break;
+    }
+#endif
+    return kern_optim_apply_base(k, p, g, m1, m2, np);
 }
 
 /* The group's rows of lane l in the order of kern_lanes_put_state's

@@ -289,32 +289,64 @@ VX_INLINE vf VX_FN(lanes_sqrt)(vf v)
 VX_INLINE vf VX_FN(lanes_ld)(const float *a) { vf v; memcpy(&v, a, sizeof v); return v; }
 VX_INLINE void VX_FN(lanes_st)(float *a, vf v) { memcpy(a, &v, sizeof v); }
 
-/* One parameter row's lanes c0 .. c0+KI_W-1: optim_apply's operations in
- * its order; returns the row's p * 0 (0, or NaN where p is not finite). */
-VX_INLINE vf VX_FN(lanes_opt_row)(const struct kern_lanes_opt *o, float *p, const float *sum,
-                                  float *m1, float *m2, int c0)
+/* KI_W parameters at p, m1, m2 with gradient g: optim_apply's operations
+ * in its order, step and decay per lane; returns p * 0 (0, or NaN where p
+ * is not finite). */
+VX_INLINE vf VX_FN(opt_vec)(const struct optim_k *k, vf step, vf decay, vf g, float *p, float *m1,
+                            float *m2)
 {
-    const struct optim_k *k = &o->k;
-    vf pv = VX_FN(lanes_ld)(p + c0), g = ((vf){0} + VX_FN(lanes_ld)(sum + c0)) * o->scale;
-    vf step = VX_FN(lanes_ld)(o->step + c0), a = VX_FN(lanes_ld)(m1 + c0);
+    vf pv = VX_FN(lanes_ld)(p), a = VX_FN(lanes_ld)(m1);
     if (k->sgd) {
         vf d = g + k->wd * pv;
         if (k->mom != 0) {
             d = k->first ? d : k->mom * a + d;
-            VX_FN(lanes_st)(m1 + c0, d);
+            VX_FN(lanes_st)(m1, d);
         }
         pv -= step * d;
     } else {
-        vf b = VX_FN(lanes_ld)(m2 + c0);
+        vf b = VX_FN(lanes_ld)(m2);
         vf gi = g + k->l2 * pv;
-        pv *= VX_FN(lanes_ld)(o->decay + c0);
+        pv *= decay;
         a = k->b1 * a + (1 - k->b1) * gi;
         b = k->b2 * b + (1 - k->b2) * gi * gi;
         pv -= step * (a / (VX_FN(lanes_sqrt)(b) / k->bc2 + k->eps));
-        VX_FN(lanes_st)(m1 + c0, a), VX_FN(lanes_st)(m2 + c0, b);
+        VX_FN(lanes_st)(m1, a), VX_FN(lanes_st)(m2, b);
     }
-    VX_FN(lanes_st)(p + c0, pv);
+    VX_FN(lanes_st)(p, pv);
     return pv * 0.0f;
+}
+
+/* One parameter row's lanes c0 .. c0+KI_W-1, the gradient formed from the
+ * row's sums as the single-run trainer forms it: (0 + sum) * scale. */
+VX_INLINE vf VX_FN(lanes_opt_row)(const struct kern_lanes_opt *o, float *p, const float *sum,
+                                  float *m1, float *m2, int c0)
+{
+    vf g = ((vf){0} + VX_FN(lanes_ld)(sum + c0)) * o->scale;
+    return VX_FN(opt_vec)(&o->k, VX_FN(lanes_ld)(o->step + c0), VX_FN(lanes_ld)(o->decay + c0),
+                          g, p + c0, m1 + c0, m2 + c0);
+}
+
+/* One run's optimizer step (kern_optim_apply): KI_W parameters at a time,
+ * the rest by optim_apply itself; 1 when every parameter is finite after. */
+int VX_FN(kern_optim_apply)(const struct optim_k *k, float *p, const float *g, float *m1,
+                            float *m2, int np)
+{
+    const vf step = vx_splat(k->step), decay = vx_splat(k->decay);
+    vf fin = (vf){0};
+    int i = 0;
+    for (; i + KI_W <= np; i += KI_W)
+        fin += VX_FN(opt_vec)(k, step, decay, VX_FN(lanes_ld)(g + i), p + i, m1 + i, m2 + i);
+    optim_apply(k, p + i, g + i, m1 + i, m2 + i, np - i);
+    float tail = 0.0f;
+    for (; i < np; i++)
+        tail += p[i] * 0.0f;
+    int ok = tail == 0;
+    for (int l = 0; l < KI_W; l++)
+        ok &= fin[l] == 0;
+#ifdef __AVX__
+    _mm256_zeroupper();
+#endif
+    return ok;
 }
 
 void VX_FN(kern_lanes_update)(struct kern_lanes *g, const struct kern_lanes_opt *o)

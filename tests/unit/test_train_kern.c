@@ -19,7 +19,8 @@
  *    paths bit for bit against the base path.
  *    The many-models kernel's optimizer step (kern_lanes_update) gives
  *    every lane the bits optim_apply gives it alone, for each optimizer,
- *    on every path, and flags exactly the lanes whose weights overflow.
+ *    on every path, and flags exactly the lanes whose weights overflow;
+ *    so does one run's vector step (kern_optim_apply).
  * 3. Metrics on hand-made W with known answers. */
 #include <math.h>
 #include <stdlib.h>
@@ -634,6 +635,36 @@ static void lanes_update_case(const char *what, struct optim_k k, int nlanes)
     }
 }
 
+/* One run's optimizer step in vectors against optim_apply: np not a
+ * multiple of any vector width, so the tail takes the scalar path; one
+ * parameter made infinite must turn the finite answer to 0. */
+static void optim_case(const char *what, struct optim_k k)
+{
+    enum { NP = 203 };
+    for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+        if (kern_isa_set((enum kern_isa)isa) != 0)
+            continue;
+        int same = 1, fin_ok = 1;
+        for (int bad = -1; bad < NP; bad += 101) {
+            float p[NP], g[NP], a[NP], b[NP], p2[NP], a2[NP], b2[NP];
+            for (int j = 0; j < NP; j++) {
+                p[j] = (float)(unif() - 0.5), g[j] = j == 5 ? -0.0f : (float)(4 * unif() - 2);
+                a[j] = (float)(0.1 * (unif() - 0.5)), b[j] = (float)(0.01 * unif());
+            }
+            if (bad >= 0)
+                p[bad] = HUGE_VALF;
+            memcpy(p2, p, sizeof p), memcpy(a2, a, sizeof a), memcpy(b2, b, sizeof b);
+            int fin = kern_optim_apply(&k, p, g, a, b, NP);
+            optim_apply(&k, p2, g, a2, b2, NP);
+            same &= !memcmp(p, p2, sizeof p) && !memcmp(a, a2, sizeof a);
+            same &= k.sgd || !memcmp(b, b2, sizeof b);
+            fin_ok &= fin == (bad < 0);
+        }
+        ok(same && fin_ok, "optimizer step %s on path %s: bit-identical to optim_apply, "
+           "a non-finite weight reported", what, kern_isa_name((enum kern_isa)isa));
+    }
+}
+
 static void test_lanes_update(void)
 {
     struct optim_k adam = {.b1 = 0.9f, .b2 = 0.999f, .eps = 1e-8f, .bc2 = 0.03f, .decay = 1.0f};
@@ -650,6 +681,15 @@ static void test_lanes_update(void)
     lanes_update_case("sgd momentum, first step", sgd, 9);
     sgd.mom = 0, sgd.first = 0;
     lanes_update_case("sgd", sgd, 13);
+    optim_case("adam", adam);
+    optim_case("adam with L2", l2);
+    optim_case("adamw", adamw);
+    sgd.mom = 0.9f;
+    optim_case("sgd momentum", sgd);
+    sgd.first = 1;
+    optim_case("sgd momentum, first step", sgd);
+    sgd.mom = 0, sgd.first = 0;
+    optim_case("sgd", sgd);
 }
 
 int main(void)
