@@ -323,17 +323,23 @@ struct run_ctx {
 #ifdef TMSL_FAULTS
 /* The gradient faults: 'bias-sign' climbs the loss in b, 'no-bias' never
  * moves b from its initial zero, 'sign' climbs it in the last feature's
- * row of the first tensor (W, or the untied encoder). */
-static void run_fault_grad(struct run_ctx *c)
+ * row of the first tensor (W, or the untied encoder). Element j of the
+ * gradients is at j * stride (1 for a run; a lanes group's rows are
+ * KERN_LANES_MAX apart). */
+static void fault_grad(float *gW, float *gb, int n, int m, size_t stride)
 {
     enum train_fault f = train_fault();
-    const int n = c->st.n, m = c->st.m;
-    if ((f == FAULT_BIAS_SIGN || f == FAULT_NO_BIAS) && c->g.gb)
+    if ((f == FAULT_BIAS_SIGN || f == FAULT_NO_BIAS) && gb)
         for (int i = 0; i < n; i++)
-            c->g.gb[i] = f == FAULT_NO_BIAS ? 0.0f : -c->g.gb[i];
+            gb[i * stride] = f == FAULT_NO_BIAS ? 0.0f : -gb[i * stride];
     if (f == FAULT_SIGN)
         for (int k = 0; k < m; k++)
-            c->g.gW[(size_t)(n - 1) * m + k] = -c->g.gW[(size_t)(n - 1) * m + k];
+            gW[((size_t)(n - 1) * m + k) * stride] = -gW[((size_t)(n - 1) * m + k) * stride];
+}
+
+static void run_fault_grad(struct run_ctx *c)
+{
+    fault_grad(c->g.gW, c->g.gb, c->st.n, c->st.m, 1);
 }
 #endif
 
@@ -676,18 +682,9 @@ static void group_stop(struct run_ctx *c, int *live, struct kern_lanes *g, int l
 /* run_fault_grad on a group's sums: the same faults, lane by lane. */
 static void group_fault_grad(struct kern_lanes *g, const int *live, int cnt)
 {
-    enum train_fault f = train_fault();
-    const int n = g->n, m = g->m;
-    for (int l = 0; l < cnt; l++) {
-        if (!live[l])
-            continue;
-        if (f == FAULT_BIAS_SIGN || f == FAULT_NO_BIAS)
-            for (int i = 0; i < n; i++)
-                g->gb[i][l] = f == FAULT_NO_BIAS ? 0.0f : -g->gb[i][l];
-        if (f == FAULT_SIGN)
-            for (int k = 0; k < m; k++)
-                g->gW[(n - 1) * m + k][l] = -g->gW[(n - 1) * m + k][l];
-    }
+    for (int l = 0; l < cnt; l++)
+        if (live[l])
+            fault_grad(&g->gW[0][l], &g->gb[0][l], g->n, g->m, KERN_LANES_MAX);
 }
 #endif
 
